@@ -1,0 +1,75 @@
+"""The interface every normalized, exactly sampleable wavefunction implements."""
+
+import keras
+from keras import ops
+
+from kerasnqs import lattice as lattice_lib
+
+
+class Wavefunction(keras.Model):
+    """Base class of normalized wavefunctions that can be sampled exactly.
+
+    A subclass represents `psi(sigma) = sqrt(P(sigma)) * exp(i * phi(sigma))` with
+    `sum_sigma P(sigma) = 1`, over spin configurations `sigma` given as integer tensors
+    of shape `(batch, n_sites)` with values in `{0, 1}` (0 is spin up, 1 is spin down).
+
+    Subclasses implement `log_prob(configs)` and `sample(n_samples, seed)`, and override
+    `log_psi` when `is_complex`. Calling the model on configurations returns `log_psi`.
+
+    The model also fits data: `compile(optimizer=...)` with no loss trains by maximum
+    likelihood, minimizing the mean of `-log P(sigma)` over the configurations passed as
+    `fit(x=configs)` (quantum-state reconstruction from measurement snapshots).
+
+    Args:
+        lattice: the `kerasnqs.lattice.Lattice` the spins live on.
+        **kwargs: passed to `keras.Model` (for example `name` or `dtype`).
+    """
+
+    def __init__(self, lattice, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(lattice, dict):
+            lattice = lattice_lib.from_config(lattice)
+        if not isinstance(lattice, lattice_lib.Lattice):
+            raise ValueError(
+                f"`lattice` must be a kerasnqs.lattice.Lattice, got {type(lattice).__name__}."
+            )
+        self.lattice = lattice
+
+    @property
+    def n_sites(self):
+        """The number of spins."""
+        return self.lattice.n_sites
+
+    @property
+    def is_complex(self):
+        """True when `log_psi` is complex (the state carries a phase)."""
+        return False
+
+    def log_prob(self, configs):
+        """Returns `log P(sigma)` for a batch of configurations, shape `(batch,)`."""
+        raise NotImplementedError
+
+    def log_psi(self, configs):
+        """Returns `log psi(sigma)`: `0.5 * log P(sigma)` for a positive state."""
+        return 0.5 * self.log_prob(configs)
+
+    def sample(self, n_samples, seed):
+        """Draws exact samples; returns `(configs, log_psi)` of shapes `(n, n_sites)`, `(n,)`."""
+        raise NotImplementedError
+
+    def call(self, configs):
+        return self.log_psi(configs)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        if self.loss is not None:
+            return super().compute_loss(x, x if y is None else y, y_pred, sample_weight, training)
+        log_prob = 2.0 * ops.real(y_pred) if self.is_complex else 2.0 * y_pred
+        nll = -log_prob
+        if sample_weight is not None:
+            nll = nll * ops.cast(sample_weight, nll.dtype)
+        return ops.mean(nll)
+
+    def get_config(self):
+        config = super().get_config()
+        config["lattice"] = self.lattice.get_config()
+        return config
