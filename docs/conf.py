@@ -1,0 +1,49 @@
+"""Sphinx configuration of the kerasnqs documentation."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import kerasnqs  # noqa: E402
+
+project = "kerasnqs"
+author = "the kerasnqs developers"
+copyright = "2026, the kerasnqs developers"
+release = kerasnqs.__version__
+version = kerasnqs.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "myst_nb",
+]
+
+exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
+templates_path = ["_templates"]
+
+# API reference from docstrings (Google style, as in Keras).
+autosummary_generate = True
+autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_member_order = "bysource"
+autodoc_inherit_docstrings = False
+autodoc_typehints = "none"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+
+# Tutorials are MyST-Markdown notebooks executed at build time; unchanged ones are
+# taken from the execution cache. A tutorial that raises fails the build.
+nb_execution_mode = "cache"
+nb_execution_timeout = 900
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_merge_streams = True
+myst_enable_extensions = ["dollarmath", "amsmath"]
+
+html_theme = "pydata_sphinx_theme"
+html_title = "kerasnqs"
+html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
+html_static_path = []

@@ -1,0 +1,9 @@
+"""Variational Monte Carlo: training, local estimators and statistics."""
+
+from kerasnqs.vmc.annealing_scheduler import AnnealingScheduler
+from kerasnqs.vmc.estimate import estimate
+from kerasnqs.vmc.local_estimator import local_values
+from kerasnqs.vmc.statistics import Stats, statistics
+from kerasnqs.vmc.vmc import VMC
+
+__all__ = ["VMC", "AnnealingScheduler", "Stats", "estimate", "local_values", "statistics"]

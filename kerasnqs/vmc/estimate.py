@@ -1,0 +1,61 @@
+"""Monte Carlo estimates of operators under a wavefunction."""
+
+import numpy as np
+import tensorflow as tf
+
+from kerasnqs.vmc.local_estimator import local_values
+from kerasnqs.vmc.seeds import as_seed, step_seed
+from kerasnqs.vmc.statistics import statistics
+
+
+def estimate(wavefunction, operator, n_samples=10000, seed=0, chunk_size=None, batch_size=10000):
+    """Estimates `<psi|O|psi>` from exact samples of a wavefunction.
+
+    Mathematical details: the estimate is the mean of the local values
+    `O_loc(sigma) = sum_sigma' O[sigma, sigma'] psi(sigma') / psi(sigma)` over
+    `n_samples` independent samples of `|psi|^2`; its error is `sqrt(Var(O_loc) / N)`.
+
+    Args:
+        wavefunction: a `kerasnqs.models.Wavefunction`.
+        operator: a `kerasnqs.operators.PauliSum` (for example a Hamiltonian, the total
+            magnetization, or a `Z_i Z_j` correlator) on the wavefunction's sites.
+        n_samples: number of samples. Defaults to 10000.
+        seed: an integer seed. Defaults to 0.
+        chunk_size: the largest number of connected configurations evaluated at once.
+        batch_size: samples drawn and evaluated per compiled call. Defaults to 10000.
+
+    Returns:
+        A `kerasnqs.vmc.Stats` with `mean`, `error_of_mean`, `variance` and `n_samples`.
+
+    Example:
+
+    >>> import kerasnqs
+    >>> from kerasnqs.lattice import Chain
+    >>> from kerasnqs.models import RNNWavefunction
+    >>> from kerasnqs.operators import PauliSum
+    >>> wavefunction = RNNWavefunction(Chain(4), units=8)
+    >>> z0z1 = PauliSum(4, [(1.0, "Z0 Z1")])
+    >>> stats = kerasnqs.estimate(wavefunction, z0z1, n_samples=1000, seed=1)
+    >>> -1.0 <= stats.mean <= 1.0
+    True
+    """
+    for name, value in (("n_samples", n_samples), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+    if getattr(operator, "n_sites", None) != wavefunction.n_sites:
+        raise ValueError(
+            f"`operator` must act on the wavefunction's {wavefunction.n_sites} sites, "
+            f"got {getattr(operator, 'n_sites', type(operator).__name__)}."
+        )
+
+    @tf.function
+    def sample_local_values(n, seed):
+        configs, log_psi = wavefunction.sample(n, seed)
+        return local_values(wavefunction, operator, configs, log_psi, chunk_size)
+
+    base_seed = as_seed(seed)
+    values = []
+    for batch, start in enumerate(range(0, n_samples, batch_size)):
+        n = min(batch_size, n_samples - start)
+        values.append(sample_local_values(n, step_seed(base_seed, batch)).numpy())
+    return statistics(np.concatenate(values))

@@ -1,0 +1,82 @@
+"""Summary statistics of Monte Carlo estimates."""
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Stats:
+    """The statistics of a Monte Carlo estimate from independent samples.
+
+    Autoregressive wavefunctions are sampled exactly, so the samples are independent and
+    the error of the mean needs no autocorrelation correction.
+
+    Mathematical details: for local values `x_1 .. x_N`,
+    `mean = (1/N) sum_i x_i`, `variance = (1/N) sum_i |x_i - mean|^2` and
+    `error_of_mean = sqrt(variance / N)`.
+
+    Args:
+        mean: the sample mean (complex when the local values are complex).
+        error_of_mean: the standard error of the mean.
+        variance: the sample variance of the local values.
+        n_samples: the number of samples.
+
+    Example:
+
+    >>> from kerasnqs.vmc import statistics
+    >>> stats = statistics([1.0, 2.0, 3.0, 4.0])
+    >>> stats.mean, stats.variance
+    (2.5, 1.25)
+    >>> round(stats.error_of_mean, 4)
+    0.559
+    """
+
+    mean: float | complex
+    error_of_mean: float
+    variance: float
+    n_samples: int
+
+    def to_dict(self):
+        """Returns the statistics as a JSON-serializable dict (the real part of the mean)."""
+        return {
+            "mean": float(np.real(self.mean)),
+            "error_of_mean": float(self.error_of_mean),
+            "variance": float(self.variance),
+            "n_samples": int(self.n_samples),
+        }
+
+    def __str__(self):
+        mean = np.real(self.mean)
+        return f"{mean:.8g} ± {self.error_of_mean:.2g} [σ²={self.variance:.3g}, N={self.n_samples}]"
+
+
+def statistics(values):
+    """Returns the `Stats` of independent samples of a local estimator.
+
+    Args:
+        values: a 1D array-like (or tensor) of real or complex local values.
+
+    Returns:
+        A `Stats` object.
+
+    Example:
+
+    >>> from kerasnqs.vmc import statistics
+    >>> statistics([0.0, 0.0]).error_of_mean
+    0.0
+    """
+    values = np.asarray(values)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(
+            f"`values` must be a non-empty 1D array, got shape {values.shape}."
+        )
+    mean = values.mean()
+    variance = float(np.mean(np.abs(values - mean) ** 2))
+    mean = complex(mean) if np.iscomplexobj(values) else float(mean)
+    return Stats(
+        mean=mean,
+        error_of_mean=float(np.sqrt(variance / values.size)),
+        variance=variance,
+        n_samples=int(values.size),
+    )

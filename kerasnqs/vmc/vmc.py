@@ -1,0 +1,251 @@
+"""Variational Monte Carlo training of a wavefunction, as a Keras model."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasnqs import operators as operators_lib
+from kerasnqs.models.wavefunction import Wavefunction
+from kerasnqs.vmc.estimate import estimate
+from kerasnqs.vmc.local_estimator import local_values
+from kerasnqs.vmc.seeds import as_seed, step_seed
+
+
+@keras.saving.register_keras_serializable(package="kerasnqs")
+class VMC(keras.Model):
+    """Trains a wavefunction towards the ground state of a Hamiltonian.
+
+    Each training step draws `n_samples` exact samples from the wavefunction, computes
+    their local energies, and applies the optimizer to the energy gradient. `fit` needs no
+    data: it shows the usual Keras progress bar, returns a `History` with `energy`,
+    `energy_error` and `variance` per epoch (means over the epoch's steps), and works with
+    the standard callbacks (`ModelCheckpoint`, `CSVLogger`, `EarlyStopping`,
+    `LearningRateScheduler`, `TensorBoard`, ...).
+
+    Mathematical details:
+
+    The energy `E = <E_loc>` is estimated by the mean of the local energies
+    `E_loc(sigma) = sum_sigma' H[sigma, sigma'] psi(sigma') / psi(sigma)` over samples of
+    `|psi|^2`. Its gradient, with the mean energy as baseline, is
+    `dE/dtheta = 2 Re < d(log psi)^*/dtheta (E_loc - <E_loc>) >`.
+    With a temperature `T > 0` (variational annealing, see `AnnealingScheduler`) the
+    model minimizes the free energy `F = <E_loc> + T <log P>`, whose gradient adds
+    `T < d(log P)/dtheta (log P - <log P>) >`.
+
+    A step whose energy or gradient is not finite is not applied: training stops with a
+    `FloatingPointError` naming the step, and the weights stay those of the last good
+    step.
+
+    Args:
+        wavefunction: the `kerasnqs.models.Wavefunction` to train.
+        hamiltonian: the operator whose ground state is sought (a
+            `kerasnqs.operators.PauliSum` or subclass) on the same number of sites.
+        n_samples: samples per training step. Defaults to 500.
+        chunk_size: the largest number of connected configurations whose amplitudes are
+            evaluated at once; bounds the memory of the local energies. `None` evaluates
+            them all together.
+        seed: an integer; the same seed gives the same training history on CPU.
+        **kwargs: passed to `keras.Model`.
+
+    Example:
+
+    >>> import keras
+    >>> import kerasnqs
+    >>> from kerasnqs.lattice import Chain
+    >>> from kerasnqs.models import RNNWavefunction
+    >>> from kerasnqs.operators import TFIM
+    >>> chain = Chain(6)
+    >>> vmc = kerasnqs.VMC(RNNWavefunction(chain, units=8), TFIM(chain, h=1.0), n_samples=64)
+    >>> vmc.compile(optimizer=keras.optimizers.Adam(1e-2))
+    >>> history = vmc.fit(epochs=2, steps_per_epoch=5, verbose=0)
+    >>> sorted(history.history)
+    ['energy', 'energy_error', 'variance']
+    """
+
+    def __init__(self, wavefunction, hamiltonian, n_samples=500, chunk_size=None, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(wavefunction, dict):
+            wavefunction = keras.saving.deserialize_keras_object(wavefunction)
+        if isinstance(hamiltonian, dict):
+            hamiltonian = operators_lib.from_config(hamiltonian)
+        _validate(wavefunction, hamiltonian, n_samples, chunk_size, seed)
+        self.wavefunction = wavefunction
+        self.hamiltonian = hamiltonian
+        self.n_samples = int(n_samples)
+        self.chunk_size = None if chunk_size is None else int(chunk_size)
+        self.seed = int(seed)
+        self._base_seed = as_seed(self.seed)
+        self.temperature = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="temperature"
+        )
+        self.nonfinite_step = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(-1), dtype="int64",
+            trainable=False, name="nonfinite_step",
+        )
+        self.energy_tracker = keras.metrics.Mean(name="energy")
+        self.variance_tracker = keras.metrics.Mean(name="variance")
+        if not wavefunction.built:
+            wavefunction(np.zeros((1, wavefunction.n_sites), dtype="int32"))
+
+    @property
+    def metrics(self):
+        return [self.energy_tracker, self.variance_tracker]
+
+    def train_step(self, data):
+        del data  # VMC makes its own data.
+        wavefunction = self.wavefunction
+        seed = step_seed(self._base_seed, self.optimizer.iterations)
+        configs, sample_log_psi = wavefunction.sample(self.n_samples, seed)
+        local_energies = tf.stop_gradient(
+            local_values(wavefunction, self.hamiltonian, configs, sample_log_psi, self.chunk_size)
+        )
+        energy = tf.reduce_mean(local_energies)
+        with tf.GradientTape() as tape:
+            log_psi = wavefunction.log_psi(configs)
+            loss = _energy_gradient_loss(log_psi, local_energies - energy)
+            loss += self.temperature * _entropy_gradient_loss(log_psi)
+        gradients = tape.gradient(loss, wavefunction.trainable_variables)
+
+        real_energy = tf.math.real(energy)
+        finite = tf.math.is_finite(real_energy)
+        for gradient in gradients:
+            finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(gradient)))
+        tf.cond(
+            finite,
+            lambda: self._apply(gradients, real_energy, local_energies),
+            lambda: self._flag_nonfinite(),
+        )
+        return self._logs()
+
+    def _apply(self, gradients, energy, local_energies):
+        self.optimizer.apply(gradients, self.wavefunction.trainable_variables)
+        variance = tf.reduce_mean(tf.abs(local_energies - tf.cast(energy, local_energies.dtype)) ** 2)
+        self.energy_tracker.update_state(energy)
+        self.variance_tracker.update_state(variance)
+        return tf.constant(True)
+
+    def _flag_nonfinite(self):
+        self.nonfinite_step.assign(tf.cast(self.optimizer.iterations, "int64") + 1)
+        return tf.constant(False)
+
+    def _logs(self):
+        variance = self.variance_tracker.result()
+        steps = tf.maximum(self.variance_tracker.count, 1.0)
+        return {
+            "energy": self.energy_tracker.result(),
+            "energy_error": tf.sqrt(variance / (self.n_samples * steps)),
+            "variance": variance,
+        }
+
+    def fit(self, epochs=1, steps_per_epoch=100, callbacks=None, verbose="auto", initial_epoch=0):
+        """Trains the wavefunction; the Keras `fit` without data.
+
+        Args:
+            epochs: number of epochs.
+            steps_per_epoch: training steps (each with fresh samples) per epoch.
+            callbacks: a list of `keras.callbacks.Callback`.
+            verbose: 0, 1 or 2, or "auto", as in `keras.Model.fit`.
+            initial_epoch: the epoch to start from (to resume training).
+
+        Returns:
+            A `keras.callbacks.History`.
+
+        Raises:
+            FloatingPointError: when a step produced a non-finite energy or gradient; the
+                weights are those of the step before.
+        """
+        for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+        if self.optimizer is None:
+            raise ValueError("Call `compile(optimizer=...)` before `fit`.")
+        self.optimizer.build(self.wavefunction.trainable_variables)
+        self.nonfinite_step.assign(-1)
+        guard = _NonFiniteGuard()
+        history = super().fit(
+            tf.data.Dataset.from_tensors(0).repeat(),
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
+            callbacks=[*(callbacks or []), guard],
+            verbose=verbose,
+            initial_epoch=initial_epoch,
+            shuffle=False,
+        )
+        step = int(self.nonfinite_step.numpy())
+        if step >= 0:
+            raise FloatingPointError(
+                f"Non-finite energy or gradient at training step {step}: training stopped "
+                f"and the weights of step {step - 1} were kept."
+            )
+        return history
+
+    def estimate(self, n_samples=10000, operator=None, seed=None):
+        """Estimates the energy (or another operator) with fresh samples.
+
+        Args:
+            n_samples: number of samples.
+            operator: the operator to estimate; defaults to the Hamiltonian.
+            seed: an integer seed; defaults to one derived from the training seed.
+
+        Returns:
+            A `kerasnqs.vmc.Stats` with `mean`, `error_of_mean` and `variance`.
+        """
+        return estimate(
+            self.wavefunction,
+            self.hamiltonian if operator is None else operator,
+            n_samples=n_samples,
+            seed=self.seed + 1 if seed is None else seed,
+            chunk_size=self.chunk_size,
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            wavefunction=keras.saving.serialize_keras_object(self.wavefunction),
+            hamiltonian=self.hamiltonian.get_config(),
+            n_samples=self.n_samples,
+            chunk_size=self.chunk_size,
+            seed=self.seed,
+        )
+        return config
+
+
+def _energy_gradient_loss(log_psi, centered_local_energies):
+    """A surrogate whose gradient is `2 Re < d(log psi)^* (E_loc - <E_loc>) >`."""
+    if log_psi.dtype.is_complex:
+        return 2.0 * tf.reduce_mean(tf.math.real(tf.math.conj(log_psi) * centered_local_energies))
+    return 2.0 * tf.reduce_mean(log_psi * tf.math.real(centered_local_energies))
+
+
+def _entropy_gradient_loss(log_psi):
+    """A surrogate whose gradient is `< d(log P) (log P - <log P>) >` with `P = |psi|^2`."""
+    log_prob = 2.0 * tf.math.real(log_psi)
+    centered = tf.stop_gradient(log_prob - tf.reduce_mean(log_prob))
+    return tf.reduce_mean(log_prob * centered)
+
+
+class _NonFiniteGuard(keras.callbacks.Callback):
+    """Stops training after a step whose energy or gradient was not finite."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.nonfinite_step.numpy()) >= 0:
+            self.model.stop_training = True
+
+
+def _validate(wavefunction, hamiltonian, n_samples, chunk_size, seed):
+    if not isinstance(wavefunction, Wavefunction):
+        raise ValueError(
+            "`wavefunction` must be a kerasnqs.models.Wavefunction, "
+            f"got {type(wavefunction).__name__}."
+        )
+    if getattr(hamiltonian, "n_sites", None) != wavefunction.n_sites:
+        raise ValueError(
+            f"`hamiltonian` must act on the wavefunction's {wavefunction.n_sites} sites, "
+            f"got {getattr(hamiltonian, 'n_sites', type(hamiltonian).__name__)}."
+        )
+    for name, value in (("n_samples", n_samples), ("chunk_size", chunk_size), ("seed", seed)):
+        if value is None and name == "chunk_size":
+            continue
+        minimum = 0 if name == "seed" else 1
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+            raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}.")
