@@ -1,0 +1,75 @@
+"""`kerasnqs exact`: prints the exact ground-state energy of a system.
+
+The TFIM on a chain uses the free-fermion solution (any size). Every other system is
+diagonalized by Lanczos, in the sector `--magnetization` when given, within the size
+limit of `kerasnqs.operators.PauliSum.to_sparse`.
+"""
+
+from kerasnqs.cli import system_args
+from kerasnqs.exact import ground_state_energy, tfim_chain_energy
+from kerasnqs.lattice import Chain
+from kerasnqs.operators import TFIM, sector_size
+
+
+def add_parser(subparsers):
+    """Adds the `exact` sub-command to `subparsers` and returns its parser."""
+    parser = subparsers.add_parser(
+        "exact",
+        help="print the exact ground-state energy",
+        description="Prints the exact ground-state energy: free fermions for the TFIM on "
+        "a chain, Lanczos otherwise.",
+    )
+    system_args.add_system_arguments(parser)
+    return parser
+
+
+def run(args):
+    """Computes and prints the exact ground-state energy of the system in `args`."""
+    _, operator = system_args.build_system(args)
+    magnetization = system_args.system_config(args)["magnetization"]
+    energy, method = exact_energy(operator, magnetization)
+    print(f"exact ground-state energy: {energy:.12g}  ({method}, {describe(operator)})")
+
+
+def exact_energy(operator, magnetization=None):
+    """Returns `(energy, method)`, the exact ground-state energy and how it was found.
+
+    Args:
+        operator: a Hermitian `kerasnqs.operators.PauliSum`.
+        magnetization: `None`, or the `S^z` sector to search.
+
+    Returns:
+        A pair `(energy, method)` of a float and a short description.
+    """
+    if isinstance(operator, TFIM) and isinstance(operator.lattice, Chain) and magnetization is None:
+        chain = operator.lattice
+        return tfim_chain_energy(chain.n, operator.h, operator.J, chain.pbc), "free fermions"
+    energy = ground_state_energy(operator, magnetization)
+    dimension = sector_size(operator.n_sites, magnetization)
+    return energy, f"Lanczos, dimension {dimension}"
+
+
+def describe(operator):
+    """Returns a short description such as `TFIM chain n=20 open, h=1, J=1`."""
+    lattice = operator.lattice
+    config = lattice.get_config()
+    boundary = "periodic" if lattice.pbc else "open"
+    if config["name"] == "chain":
+        where = f"chain n={config['n']} {boundary}"
+    else:
+        where = f"square {config['lx']}x{config['ly']} {boundary}"
+    couplings = {
+        "tfim": ("h", "J"),
+        "heisenberg": ("J", "marshall_sign"),
+        "j1j2": ("j1", "j2", "marshall_sign"),
+    }
+    operator_config = operator.get_config()
+    name = {"tfim": "TFIM", "heisenberg": "Heisenberg", "j1j2": "J1-J2"}[operator_config["name"]]
+    values = [
+        f"{key}={operator_config[key]:g}"
+        for key in couplings[operator_config["name"]]
+        if key != "marshall_sign"
+    ]
+    if operator_config.get("marshall_sign"):
+        values.append("Marshall sign")
+    return f"{name} {where}, {', '.join(values)}"
