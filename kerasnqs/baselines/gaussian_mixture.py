@@ -318,16 +318,25 @@ def _as_parameter_vector(name, values, size=None):
 
 
 def _stateless_seed(seed):
-    """Turns an int or a shape-(2,) integer tensor into a stateless seed tensor."""
+    """Turns an int or a shape-(2,) integer tensor into TFP's stateless int32 seed.
+
+    An int `n` stands for the seed `(n, 0)`, as in the wavefunction models. TFP wants
+    an int32 pair; it is drawn statelessly from the int64 seed, so every bit counts.
+    """
+    message = "`seed` must be an int or an integer tensor of shape (2,), got"
     if isinstance(seed, bool):
-        raise ValueError(f"`seed` must be an int or an integer tensor of shape (2,), got {seed}.")
+        raise ValueError(f"{message} {seed!r}.")
     if isinstance(seed, numbers.Integral):
-        seed = int(seed)
-        return tf.constant([(seed >> 31) % 2**31, seed % 2**31], dtype=tf.int32)
-    seed = tf.convert_to_tensor(seed)
-    if not seed.dtype.is_integer or tuple(seed.shape) != (2,):
-        raise ValueError(
-            f"`seed` must be an int or an integer tensor of shape (2,), "
-            f"got dtype {seed.dtype.name} and shape {tuple(seed.shape)}."
-        )
-    return tf.cast(seed, tf.int32)
+        seed = tf.constant([int(seed), 0], dtype=tf.int64)
+    else:
+        try:
+            seed = tf.convert_to_tensor(seed)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{message} {seed!r}.") from error
+        if not seed.dtype.is_integer or seed.shape.as_list() != [2]:
+            raise ValueError(
+                f"{message} a tensor of dtype {seed.dtype.name} and shape {seed.shape}."
+            )
+    return tf.random.stateless_uniform(
+        [2], seed=tf.cast(seed, tf.int64), minval=None, maxval=None, dtype=tf.int32
+    )
