@@ -18,7 +18,7 @@ def mixture_log_density(x, means, scales, weights):
     return special.logsumexp(log_components, axis=1)
 
 
-def em_optimum_nll(x, n_components=2, restarts=100, iterations=1000, seed=0):
+def em_optimum_nll(x, n_components=2, restarts=100, iterations=300, seed=0):
     """The lowest mean negative log-likelihood EM finds over many random restarts.
 
     All restarts run at once as a batch of shape (restarts, n_samples, n_components).

@@ -58,7 +58,7 @@ class GaussianMixture(keras.Model):
     >>> guess = GaussianMixture.hand_picked_guess()
     >>> model = GaussianMixture(n_components=2)
     >>> model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.05))
-    >>> history = model.fit(x=data, batch_size=100, epochs=50, verbose=0)
+    >>> history = model.fit(x=data, batch_size=100, epochs=20, verbose=0)
     >>> nll_learned = -float(keras.ops.mean(model.log_prob(data)))
     >>> nll_guess = -float(keras.ops.mean(guess.log_prob(data)))
     >>> nll_learned < nll_guess
