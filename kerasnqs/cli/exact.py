@@ -66,7 +66,7 @@ def describe(operator):
     operator_config = operator.get_config()
     name = {"tfim": "TFIM", "heisenberg": "Heisenberg", "j1j2": "J1-J2"}[operator_config["name"]]
     values = [
-        f"{key}={operator_config[key]:g}"
+        f"{key}={operator_config[key]:.12g}"
         for key in couplings[operator_config["name"]]
         if key != "marshall_sign"
     ]

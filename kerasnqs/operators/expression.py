@@ -85,6 +85,10 @@ class _Parser:
         token = self.peek()
         return token is not None and token[0] == "symbol" and token[1] in symbols
 
+    def starts_factor(self):
+        token = self.peek()
+        return token is not None and (token[0] != "symbol" or token[1] == "(")
+
     def expression(self):
         terms = self.term()
         while self.at_symbol("+", "-"):
@@ -100,33 +104,23 @@ class _Parser:
             terms = term_algebra.product(terms, self.factor())
         return terms
 
-    def starts_factor(self):
-        token = self.peek()
-        return token is not None and (token[0] != "symbol" or token[1] == "(")
-
     def factor(self):
-        if self.peek() is None:
-            self.next()
-        kind, value, _ = self.peek()
+        kind, value, start = self.next()
         if kind == "symbol" and value in "+-":
-            self.next()
             return term_algebra.scale(self.factor(), 1 if value == "+" else -1)
         if kind == "symbol" and value == "(":
-            self.next()
             terms = self.expression()
+            if self.peek() is None:
+                raise ValueError(f"`text`: a ')' is missing at the end of {self.text!r}.")
             if not self.at_symbol(")"):
-                if self.peek() is None:
-                    self.next()
                 self.fail("expected ')' but found")
             self.next()
             return terms
         if kind == "number":
-            self.next()
             return term_algebra.identity(complex(value))
         if kind == "pauli":
-            self.next()
             return self.pauli(value)
-        self.fail("unexpected")
+        raise ValueError(f"`text`: unexpected {value!r} at position {start} in {self.text!r}.")
 
     def pauli(self, value):
         if value == "I":

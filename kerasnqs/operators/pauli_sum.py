@@ -106,12 +106,28 @@ class PauliSum:
     def _table(self):
         return flip_table.FlipTable(self.n_sites, self._terms)
 
+    @functools.cached_property
+    def _diagonal_part(self):
+        """`(sign_masks, amplitudes)` of the diagonal."""
+        return self._table.rows_used_by(slice(0, 1))
+
+    @functools.cached_property
+    def _off_diagonal_part(self):
+        """`(sign_masks, amplitudes)` of the off-diagonal elements."""
+        return self._table.rows_used_by(slice(1, None))
+
+    @functools.cached_property
+    def _connected_flip_masks(self):
+        """The flip masks with the empty mask (the diagonal) first."""
+        empty = np.zeros((1, self.n_sites), np.int8)
+        return np.concatenate([empty, self._table.flip_masks])
+
     @property
     def max_conn(self):
         """K, the number of off-diagonal connected configurations per configuration."""
         return self._table.max_conn
 
-    @property
+    @functools.cached_property
     def is_real(self):
         """True when every matrix element is real (the matrix elements are then float)."""
         return bool(np.all(self._table.amplitudes.imag == 0))
@@ -136,13 +152,20 @@ class PauliSum:
         Returns:
             A tensor `(batch,)` of `dtype`, complex (`complex64` / `complex128`) unless
             `is_real`.
+
+        Example:
+
+        >>> from kerasnqs.operators import PauliSum
+        >>> H = PauliSum.parse(3, "Z0 Z1 + 0.5 * Z2 + X1")
+        >>> H.diagonal([[0, 0, 0], [0, 1, 1]], dtype="float64").numpy().tolist()
+        [1.5, -1.5]
         """
         # TensorFlow loads on first use, so exact diagonalization and the CLI start fast.
         from kerasnqs.operators import matrix_elements
 
         dtype = matrix_elements.check_dtype(dtype)
         configs = matrix_elements.check_configs(configs, self.n_sites)
-        masks, amplitudes = self._table.rows_used_by(slice(0, 1))
+        masks, amplitudes = self._diagonal_part
         mels = matrix_elements.matrix_elements(configs, masks, amplitudes, dtype, self.is_real)
         return mels[:, 0]
 
@@ -157,12 +180,22 @@ class PauliSum:
             A pair `(connected, mels)`: `connected` of shape `(batch, K, n_sites)` and the
             dtype of `configs`, and `mels` of shape `(batch, K)` with
             `mels[b, k] = <configs[b]| H |connected[b, k]>` (zero for padding).
+
+        Example:
+
+        >>> from kerasnqs.operators import PauliSum
+        >>> H = PauliSum.parse(2, "X0 X1 + Y0 Y1 + Y1")
+        >>> connected, mels = H.off_diagonal([[0, 1]])
+        >>> connected.numpy().tolist()
+        [[[1, 0], [0, 0]]]
+        >>> mels.numpy().tolist()
+        [[(2+0j), 1j]]
         """
         from kerasnqs.operators import matrix_elements
 
         dtype = matrix_elements.check_dtype(dtype)
         configs = matrix_elements.check_configs(configs, self.n_sites)
-        masks, amplitudes = self._table.rows_used_by(slice(1, None))
+        masks, amplitudes = self._off_diagonal_part
         mels = matrix_elements.matrix_elements(configs, masks, amplitudes, dtype, self.is_real)
         return matrix_elements.flipped(configs, self._table.flip_masks), mels
 
@@ -176,15 +209,24 @@ class PauliSum:
         Returns:
             A pair `(connected, mels)` of shapes `(batch, K + 1, n_sites)` and
             `(batch, K + 1)`; `connected[:, 0]` is `configs` and `mels[:, 0]` the diagonal.
+
+        Example:
+
+        >>> from kerasnqs.lattice import Chain
+        >>> from kerasnqs.operators import TFIM
+        >>> connected, mels = TFIM(Chain(2), h=0.5).connected([[0, 0]])
+        >>> connected.numpy().tolist()
+        [[[0, 0], [1, 0], [0, 1]]]
+        >>> mels.numpy().tolist()
+        [[-1.0, -0.5, -0.5]]
         """
         from kerasnqs.operators import matrix_elements
 
         dtype = matrix_elements.check_dtype(dtype)
         configs = matrix_elements.check_configs(configs, self.n_sites)
-        masks, amplitudes = self._table.rows_used_by(slice(None))
+        masks, amplitudes = self._table.sign_masks, self._table.amplitudes
         mels = matrix_elements.matrix_elements(configs, masks, amplitudes, dtype, self.is_real)
-        flip_masks = np.concatenate([np.zeros((1, self.n_sites), np.int8), self._table.flip_masks])
-        return matrix_elements.flipped(configs, flip_masks), mels
+        return matrix_elements.flipped(configs, self._connected_flip_masks), mels
 
     def to_sparse(self, magnetization=None):
         """Returns the matrix in the computational basis, optionally in one `S^z` sector.

@@ -30,16 +30,22 @@ def check_size(dimension, max_conn):
     """
     if dimension > MAX_DIMENSION:
         raise ValueError(
-            f"The matrix dimension {dimension:,} exceeds the limit of {MAX_DIMENSION:,} "
+            f"The matrix dimension {_format_size(dimension)} exceeds the limit of "
+            f"{MAX_DIMENSION:,} "
             f"basis states (2^{MAX_DIMENSION.bit_length() - 1}); use a magnetization "
             "sector or fewer sites."
         )
     if dimension * (max_conn + 1) > MAX_STORED_ELEMENTS:
         raise ValueError(
-            f"The matrix would hold up to {dimension * (max_conn + 1):,} elements "
+            f"The matrix would hold up to {_format_size(dimension * (max_conn + 1))} elements "
             f"({dimension:,} rows of {max_conn + 1}), above the limit of "
             f"{MAX_STORED_ELEMENTS:,}; use a magnetization sector or fewer sites."
         )
+
+
+def _format_size(number):
+    """`1,048,576`, or `2^100` style for numbers too long to read."""
+    return f"{number:,}" if number < 10**15 else f"about 2^{number.bit_length() - 1}"
 
 
 def to_csr(table, states, is_real):
