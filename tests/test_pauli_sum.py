@@ -168,6 +168,21 @@ def test_connected_elements_are_the_rows_of_the_sparse_matrix(complex_operator):
     np.testing.assert_allclose(dense_rows(complex_operator, configs), expected, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype,tolerance", [("float32", 1e-5), ("float64", 1e-12)])
+@pytest.mark.parametrize("mode", ["eager", "graph", "xla"])
+def test_connected_elements_agree_in_every_mode_and_precision(
+    complex_operator, mode, dtype, tolerance
+):
+    configs = random_configs(4, seed=7)
+    connected = complex_operator.connected
+    if mode != "eager":
+        connected = tf.function(connected, jit_compile=mode == "xla")
+    states, mels = connected(tf.constant(configs), dtype)
+    expected_states, expected_mels = complex_operator.connected(configs, "float64")
+    np.testing.assert_array_equal(states, expected_states)
+    np.testing.assert_allclose(mels, expected_mels, atol=tolerance)
+
+
 def test_connected_puts_the_diagonal_first(complex_operator):
     configs = random_configs(4)
     connected, mels = complex_operator.connected(configs)
