@@ -135,8 +135,12 @@ def test_tensorboard_callback_when_installed(tmp_path):
     chain = Chain(4)
     vmc = kerasnqs.VMC(RNNWavefunction(chain, units=4), TFIM(chain, h=1.0), n_samples=16)
     vmc.compile(optimizer="adam")
-    vmc.fit(epochs=1, steps_per_epoch=2, verbose=0,
-            callbacks=[keras.callbacks.TensorBoard(tmp_path / "logs")])
+    vmc.fit(
+        epochs=1,
+        steps_per_epoch=2,
+        verbose=0,
+        callbacks=[keras.callbacks.TensorBoard(tmp_path / "logs")],
+    )
     assert any((tmp_path / "logs").rglob("*"))
 
 
@@ -144,8 +148,12 @@ def test_checkpoint_resumes_training(tmp_path):
     chain = Chain(4)
     vmc = kerasnqs.VMC(RNNWavefunction(chain, units=4), TFIM(chain, h=1.0), n_samples=32)
     vmc.compile(optimizer=keras.optimizers.Adam(1e-2))
-    vmc.fit(epochs=2, steps_per_epoch=3, verbose=0,
-            callbacks=[keras.callbacks.ModelCheckpoint(tmp_path / "vmc.keras")])
+    vmc.fit(
+        epochs=2,
+        steps_per_epoch=3,
+        verbose=0,
+        callbacks=[keras.callbacks.ModelCheckpoint(tmp_path / "vmc.keras")],
+    )
     restored = keras.saving.load_model(tmp_path / "vmc.keras")
     assert isinstance(restored, kerasnqs.VMC)
     assert int(restored.optimizer.iterations.numpy()) == 6

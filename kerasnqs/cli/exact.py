@@ -1,14 +1,12 @@
 """`kerasnqs exact`: prints the exact ground-state energy of a system.
 
 The TFIM on a chain uses the free-fermion solution (any size). Every other system is
-diagonalized by Lanczos, in the sector `--magnetization` when given, within the size
-limit of `kerasnqs.operators.PauliSum.to_sparse`.
+diagonalized by Lanczos (see `kerasnqs.exact.exact_energy`), within the size limit of
+`kerasnqs.operators.PauliSum.to_sparse`.
 """
 
 from kerasnqs.cli import system_args
-from kerasnqs.exact import ground_state_energy, tfim_chain_energy
-from kerasnqs.lattice import Chain
-from kerasnqs.operators import TFIM, sector_size
+from kerasnqs.exact import exact_energy
 
 
 def add_parser(subparsers):
@@ -29,24 +27,6 @@ def run(args):
     magnetization = system_args.system_config(args)["magnetization"]
     energy, method = exact_energy(operator, magnetization)
     print(f"exact ground-state energy: {energy:.12g}  ({method}, {describe(operator)})")
-
-
-def exact_energy(operator, magnetization=None):
-    """Returns `(energy, method)`, the exact ground-state energy and how it was found.
-
-    Args:
-        operator: a Hermitian `kerasnqs.operators.PauliSum`.
-        magnetization: `None`, or the `S^z` sector to search.
-
-    Returns:
-        A pair `(energy, method)` of a float and a short description.
-    """
-    if isinstance(operator, TFIM) and isinstance(operator.lattice, Chain) and magnetization is None:
-        chain = operator.lattice
-        return tfim_chain_energy(chain.n, operator.h, operator.J, chain.pbc), "free fermions"
-    energy = ground_state_energy(operator, magnetization)
-    dimension = sector_size(operator.n_sites, magnetization)
-    return energy, f"Lanczos, dimension {dimension}"
 
 
 def describe(operator):

@@ -13,11 +13,15 @@ status 2.
 """
 
 import argparse
+import os
 import sys
 
-from kerasnqs.cli import exact
+# TensorFlow is imported lazily by the sub-commands; keep its C++ start-up log quiet.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-COMMANDS = (exact,)
+from kerasnqs.cli import evaluate, exact, train  # noqa: E402
+
+COMMANDS = (train, evaluate, exact)
 """The sub-command modules, in the order `kerasnqs --help` lists them."""
 
 USER_ERRORS = (

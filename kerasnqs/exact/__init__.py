@@ -2,5 +2,6 @@
 
 from kerasnqs.exact.free_fermions import tfim_chain_energy
 from kerasnqs.exact.lanczos import ground_state_energy
+from kerasnqs.exact.reference import exact_energy, reference_energy
 
-__all__ = ["ground_state_energy", "tfim_chain_energy"]
+__all__ = ["exact_energy", "ground_state_energy", "reference_energy", "tfim_chain_energy"]

@@ -39,7 +39,7 @@ class AnnealingScheduler(keras.callbacks.Callback):
             )
         self.model.temperature.assign(temperature)
         if self.verbose and temperature != current:
-            print(f"\nEpoch {epoch + 1}: AnnealingScheduler setting the temperature to {temperature}.")
+            print(f"\nEpoch {epoch + 1}: AnnealingScheduler setting temperature to {temperature}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:

@@ -68,9 +68,7 @@ def statistics(values):
     """
     values = np.asarray(values)
     if values.ndim != 1 or values.size == 0:
-        raise ValueError(
-            f"`values` must be a non-empty 1D array, got shape {values.shape}."
-        )
+        raise ValueError(f"`values` must be a non-empty 1D array, got shape {values.shape}.")
     mean = values.mean()
     variance = float(np.mean(np.abs(values - mean) ** 2))
     mean = complex(mean) if np.iscomplexobj(values) else float(mean)

@@ -79,13 +79,17 @@ class VMC(keras.Model):
             shape=(), initializer="zeros", trainable=False, name="temperature"
         )
         self.nonfinite_step = self.add_weight(
-            shape=(), initializer=keras.initializers.Constant(-1), dtype="int64",
-            trainable=False, name="nonfinite_step",
+            shape=(),
+            initializer=keras.initializers.Constant(-1),
+            dtype="int64",
+            trainable=False,
+            name="nonfinite_step",
         )
         self.energy_tracker = keras.metrics.Mean(name="energy")
         self.variance_tracker = keras.metrics.Mean(name="variance")
         if not wavefunction.built:
             wavefunction(np.zeros((1, wavefunction.n_sites), dtype="int32"))
+        self.built = True  # every variable exists now, so Keras can save and load them.
 
     @property
     def metrics(self):
@@ -119,7 +123,8 @@ class VMC(keras.Model):
 
     def _apply(self, gradients, energy, local_energies):
         self.optimizer.apply(gradients, self.wavefunction.trainable_variables)
-        variance = tf.reduce_mean(tf.abs(local_energies - tf.cast(energy, local_energies.dtype)) ** 2)
+        deviations = local_energies - tf.cast(energy, local_energies.dtype)
+        variance = tf.reduce_mean(tf.abs(deviations) ** 2)
         self.energy_tracker.update_state(energy)
         self.variance_tracker.update_state(variance)
         return tf.constant(True)
