@@ -118,7 +118,9 @@ def test_standard_callbacks_work(tmp_path):
         keras.callbacks.ModelCheckpoint(tmp_path / "vmc.keras"),
         keras.callbacks.ModelCheckpoint(tmp_path / "vmc.weights.h5", save_weights_only=True),
         keras.callbacks.CSVLogger(tmp_path / "history.csv"),
-        keras.callbacks.EarlyStopping(monitor="energy", patience=100),
+        keras.callbacks.EarlyStopping(monitor="energy", mode="min", patience=100),
+        keras.callbacks.EarlyStopping(monitor="loss", patience=100),
+        keras.callbacks.ReduceLROnPlateau(monitor="loss", patience=100),
         keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5),
         AnnealingScheduler(lambda epoch, temperature: 0.1 / (epoch + 1)),
     ]

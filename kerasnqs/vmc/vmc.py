@@ -18,9 +18,11 @@ class VMC(keras.Model):
     Each training step draws `n_samples` exact samples from the wavefunction, computes
     their local energies, and applies the optimizer to the energy gradient. `fit` needs no
     data: it shows the usual Keras progress bar, returns a `History` with `energy`,
-    `energy_error` and `variance` per epoch (means over the epoch's steps), and works with
-    the standard callbacks (`ModelCheckpoint`, `CSVLogger`, `EarlyStopping`,
-    `LearningRateScheduler`, `TensorBoard`, ...).
+    `energy_error` and `variance` per epoch (means over the epoch's steps) and `loss`, the
+    objective being minimized (the energy, or the free energy while annealing), and
+    works with the standard callbacks (`ModelCheckpoint`, `CSVLogger`, `EarlyStopping`,
+    `ReduceLROnPlateau`, `LearningRateScheduler`, `TensorBoard`, ...). Callbacks that
+    monitor `loss` know to minimize it; monitoring `energy` needs `mode="min"`.
 
     Mathematical details:
 
@@ -59,7 +61,7 @@ class VMC(keras.Model):
     >>> vmc.compile(optimizer=keras.optimizers.Adam(1e-2))
     >>> history = vmc.fit(epochs=2, steps_per_epoch=5, verbose=0)
     >>> sorted(history.history)
-    ['energy', 'energy_error', 'variance']
+    ['energy', 'energy_error', 'loss', 'variance']
     """
 
     def __init__(self, wavefunction, hamiltonian, n_samples=500, chunk_size=None, seed=0, **kwargs):
@@ -85,6 +87,7 @@ class VMC(keras.Model):
             trainable=False,
             name="nonfinite_step",
         )
+        self.loss_tracker = keras.metrics.Mean(name="loss")
         self.energy_tracker = keras.metrics.Mean(name="energy")
         self.variance_tracker = keras.metrics.Mean(name="variance")
         if not wavefunction.built:
@@ -93,7 +96,7 @@ class VMC(keras.Model):
 
     @property
     def metrics(self):
-        return [self.energy_tracker, self.variance_tracker]
+        return [self.loss_tracker, self.energy_tracker, self.variance_tracker]
 
     def train_step(self, data):
         del data  # VMC makes its own data.
@@ -109,6 +112,7 @@ class VMC(keras.Model):
             loss = _energy_gradient_loss(log_psi, local_energies - energy)
             loss += self.temperature * _entropy_gradient_loss(log_psi)
         gradients = tape.gradient(loss, wavefunction.trainable_variables)
+        mean_log_prob = 2.0 * tf.reduce_mean(tf.math.real(log_psi))
 
         real_energy = tf.math.real(energy)
         finite = tf.math.is_finite(real_energy)
@@ -116,15 +120,17 @@ class VMC(keras.Model):
             finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(gradient)))
         tf.cond(
             finite,
-            lambda: self._apply(gradients, real_energy, local_energies),
+            lambda: self._apply(gradients, real_energy, local_energies, mean_log_prob),
             lambda: self._flag_nonfinite(),
         )
         return self._logs()
 
-    def _apply(self, gradients, energy, local_energies):
+    def _apply(self, gradients, energy, local_energies, mean_log_prob):
         self.optimizer.apply(gradients, self.wavefunction.trainable_variables)
+        free_energy = energy + tf.cast(self.temperature, energy.dtype) * mean_log_prob
         deviations = local_energies - tf.cast(energy, local_energies.dtype)
         variance = tf.reduce_mean(tf.abs(deviations) ** 2)
+        self.loss_tracker.update_state(free_energy)
         self.energy_tracker.update_state(energy)
         self.variance_tracker.update_state(variance)
         return tf.constant(True)
@@ -137,6 +143,7 @@ class VMC(keras.Model):
         variance = self.variance_tracker.result()
         steps = tf.maximum(self.variance_tracker.count, 1.0)
         return {
+            "loss": self.loss_tracker.result(),
             "energy": self.energy_tracker.result(),
             "energy_error": tf.sqrt(variance / (self.n_samples * steps)),
             "variance": variance,
