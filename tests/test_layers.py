@@ -5,6 +5,7 @@ import math
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from keras import ops
 
 from kerasnqs import layers
@@ -189,6 +190,18 @@ def test_softsign_head_gives_pi_softsign_phases_in_the_open_interval():
     np.testing.assert_allclose(phases, math.pi * pre / (1 + np.abs(pre)), rtol=1e-5, atol=1e-6)
     assert phases.shape == (6, 2)
     assert np.all(np.abs(phases) < math.pi)
+
+
+def test_softsign_head_has_second_derivatives():
+    head = layers.SoftsignHead()
+    hidden = tf.Variable(np.random.default_rng(0).normal(size=(3, 4)).astype("float32"))
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            phases = tf.reduce_sum(head(hidden))
+        gradient = tf.reduce_sum(inner.gradient(phases, hidden) ** 2)
+    second = outer.gradient(gradient, hidden)
+    assert second is not None
+    assert np.all(np.isfinite(second.numpy()))
 
 
 @pytest.mark.parametrize("head_class", [layers.SoftmaxHead, layers.SoftsignHead], ids=str)

@@ -44,4 +44,7 @@ class SoftsignHead(keras.layers.Layer):
         self.bias = self.add_weight(name="bias", shape=(LOCAL_SIZE,), initializer="zeros")
 
     def call(self, hidden):
-        return math.pi * ops.softsign(ops.matmul(hidden, self.kernel) + self.bias)
+        pre_activation = ops.matmul(hidden, self.kernel) + self.bias
+        # Written out rather than `ops.softsign`: TensorFlow has no gradient for the
+        # gradient of its Softsign op, which persistent tapes and second-order methods need.
+        return math.pi * pre_activation / (1.0 + ops.abs(pre_activation))
