@@ -1,5 +1,6 @@
 """Wavefunction models: normalized, exactly sampleable neural-network quantum states."""
 
+from kerasnqs.models.rnn_wavefunction import RNNWavefunction
 from kerasnqs.models.wavefunction import Wavefunction
 
-__all__ = ["Wavefunction"]
+__all__ = ["RNNWavefunction", "Wavefunction"]

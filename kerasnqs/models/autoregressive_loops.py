@@ -1,0 +1,136 @@
+"""TensorFlow machinery of autoregressive models: the loop over steps and stateless draws.
+
+This is the only TensorFlow-specific module of `kerasnqs.models`; the per-step math
+of the models is written with `keras.ops`. The loop is a `tf.while_loop` whose
+per-step outputs go to `tf.TensorArray`s, so it runs eagerly, inside any
+`tf.function` and under XLA (`jit_compile=True`). The rolling windows of recent
+steps are `tf.TensorArray`s too: writing a slot replaces one element in place, where
+a dense `(window, batch, units)` tensor would be copied whole at every step outside
+XLA. Random draws are stateless, with the seed of step `k` derived from the user's
+seed by folding in `k`.
+"""
+
+import numbers
+
+import tensorflow as tf
+
+
+def executing_eagerly():
+    """True outside any `tf.function` trace."""
+    return tf.executing_eagerly()
+
+
+def compile_function(fn, jit_compile):
+    """Wraps `fn` in a `tf.function`, compiled with XLA when `jit_compile`."""
+    return tf.function(fn, jit_compile=jit_compile, reduce_retracing=True)
+
+
+def as_seed(seed):
+    """Returns `seed` as a stateless seed, an int64 tensor of shape `(2,)`.
+
+    Args:
+        seed: a Python int, or an integer tensor (or array) of shape `(2,)`.
+
+    Raises:
+        ValueError: naming `seed` when it is neither.
+    """
+    if isinstance(seed, bool):
+        raise ValueError(f"`seed` must be an int or an integer tensor of shape (2,), got {seed!r}.")
+    if isinstance(seed, numbers.Integral):
+        return tf.constant([int(seed), 0], dtype=tf.int64)
+    try:
+        tensor = tf.convert_to_tensor(seed)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"`seed` must be an int or an integer tensor of shape (2,), got {seed!r}."
+        ) from error
+    if not tensor.dtype.is_integer or tensor.shape.as_list() != [2]:
+        raise ValueError(
+            "`seed` must be an int or an integer tensor of shape (2,), got a tensor of "
+            f"dtype {tensor.dtype.name} and shape {tensor.shape}."
+        )
+    return tf.cast(tensor, tf.int64)
+
+
+def bernoulli_at_step(seed, step, probability):
+    """Draws `1` with `probability` and `0` otherwise, elementwise, as int32.
+
+    The seed of the step is `stateless_fold_in(seed, step)`, so each step draws
+    independently and the same `(seed, step)` always draws the same numbers. The
+    uniform numbers are made here from 64 random bits, `u = (bits >> 11) * 2**-53`,
+    because TensorFlow's own float conversion differs between XLA and the other
+    modes: this way a seed gives the same samples eagerly, in a `tf.function` and
+    under XLA. A probability of exactly 0 never draws 1 and exactly 1 always does.
+
+    Args:
+        seed: an int64 tensor of shape `(2,)`.
+        step: the step index, an integer scalar tensor.
+        probability: a float tensor of shape `(batch,)`.
+    """
+    step_seed = tf.random.experimental.stateless_fold_in(
+        seed, tf.cast(step, tf.int64), alg="philox"
+    )
+    bits = tf.random.stateless_uniform(
+        tf.shape(probability), step_seed, minval=None, maxval=None, dtype=tf.uint64, alg="philox"
+    )
+    uniform = tf.cast(tf.bitwise.right_shift(bits, tf.constant(11, tf.uint64)), tf.float64)
+    uniform = uniform * 2.0**-53
+    return tf.cast(uniform < tf.cast(probability, tf.float64), tf.int32)
+
+
+def run_steps(step_fn, carry, n_steps, output_specs=()):
+    """Runs `carry, outputs = step_fn(step, carry)` for `step` in `0 .. n_steps - 1`.
+
+    Args:
+        step_fn: a function of an int32 scalar `step` and the `carry` (a nested
+            structure of tensors), returning the new carry (same structure, shapes and
+            dtypes) and a tuple of per-step outputs.
+        carry: the initial carry.
+        n_steps: the number of steps, a Python int.
+        output_specs: one `(shape, dtype)` pair per output of `step_fn`.
+
+    Returns:
+        `(carry, outputs)`: the final carry and a tuple of the per-step outputs stacked
+        along a new leading axis of size `n_steps`.
+    """
+    arrays = tuple(
+        tf.TensorArray(dtype, size=n_steps, element_shape=shape) for shape, dtype in output_specs
+    )
+
+    def body(step, carry, arrays):
+        carry, outputs = step_fn(step, carry)
+        written = zip(arrays, outputs, strict=True)
+        arrays = tuple(array.write(step, value) for array, value in written)
+        return step + 1, carry, arrays
+
+    _, carry, arrays = tf.while_loop(
+        lambda step, *_: step < n_steps,
+        body,
+        (tf.constant(0, tf.int32), carry, arrays),
+        maximum_iterations=n_steps,
+    )
+    return carry, tuple(array.stack() for array in arrays)
+
+
+def new_window(size, zeros):
+    """A rolling window of `size` slots, each holding `zeros`, a tensor `(batch, ...)`."""
+    window = tf.TensorArray(
+        zeros.dtype, size=size, clear_after_read=False, element_shape=zeros.shape
+    )
+    return window.unstack(tf.repeat(zeros[None], size, axis=0))
+
+
+def read_window(window, slot):
+    """The value in `slot` (an int32 scalar), `(batch, ...)`.
+
+    Each slot is read on its own rather than with one `gather`: the gradient of a
+    gather scatters into the slots, so two reads of the same slot (an absent
+    neighbour points at slot 0) would overwrite each other's gradient instead of
+    adding up.
+    """
+    return window.read(slot)
+
+
+def write_window(window, slot, value):
+    """The window with `value` stored in `slot` (an int32 scalar), replacing what was there."""
+    return window.write(slot, value)
