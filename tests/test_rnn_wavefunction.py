@@ -355,6 +355,7 @@ def test_a_custom_cell_trains_by_maximum_likelihood_and_saves(tmp_path):
         pytest.param(Chain(10), {"magnetization": 0.25}, "`magnetization`", id="m-not-half"),
         pytest.param(Square(3), {"magnetization": 1}, "`magnetization`", id="m-int-on-9"),
         pytest.param(Chain(10), {"magnetization": "0"}, "`magnetization`", id="m-string"),
+        pytest.param(Chain(10), {"magnetization": float("nan")}, "`magnetization`", id="m-nan"),
     ],
 )
 def test_bad_arguments_raise_a_value_error_naming_them(lattice, kwargs, argument):

@@ -113,7 +113,13 @@ def run_steps(step_fn, carry, n_steps, output_specs=()):
 
 
 def new_window(size, zeros):
-    """A rolling window of `size` slots, each holding `zeros`, a tensor `(batch, ...)`."""
+    """A rolling window of `size` slots, each holding `zeros`, a tensor `(batch, ...)`.
+
+    A window of one slot (a chain, where each step reads only the previous one) is
+    the tensor itself, which is cheaper to carry than a one-element `TensorArray`.
+    """
+    if size == 1:
+        return zeros
     window = tf.TensorArray(
         zeros.dtype, size=size, clear_after_read=False, element_shape=zeros.shape
     )
@@ -128,9 +134,13 @@ def read_window(window, slot):
     neighbour points at slot 0) would overwrite each other's gradient instead of
     adding up.
     """
+    if not isinstance(window, tf.TensorArray):
+        return window
     return window.read(slot)
 
 
 def write_window(window, slot, value):
     """The window with `value` stored in `slot` (an int32 scalar), replacing what was there."""
+    if not isinstance(window, tf.TensorArray):
+        return value
     return window.write(slot, value)

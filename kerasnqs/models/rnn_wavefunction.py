@@ -72,6 +72,15 @@ class RNNWavefunction(Wavefunction):
     rule, so `P` stays normalized over the sector, and configurations outside it get
     `log_prob = -inf` (with finite gradients for the configurations inside).
 
+    Sampling draws the spin of each step with probability `y_n[1]` of being down,
+    from stateless uniform numbers seeded by folding the step into the seed (see
+    `kerasnqs.models.autoregressive_loops`); the same seed gives the same samples
+    eagerly, in a `tf.function` and under XLA. `sample`, `log_prob`, `log_psi` and
+    `conditionals` can be called inside any `tf.function`, with `jit_compile=True`
+    too. Called eagerly, they run a `tf.function` cached on the model: `sample`
+    compiles with XLA once per `n_samples`, the others are compiled without XLA so
+    that one trace serves every batch size.
+
     Args:
         lattice: a `kerasnqs.lattice.Chain` or `Square` (or any lattice whose
             `autoregressive_neighbors` has as many columns as the cell reads).
@@ -416,7 +425,11 @@ def _validate_phase(phase):
 def _validate_magnetization(magnetization, n_sites):
     if magnetization is None:
         return None
-    if isinstance(magnetization, bool) or not isinstance(magnetization, numbers.Real):
+    if (
+        isinstance(magnetization, bool)
+        or not isinstance(magnetization, numbers.Real)
+        or not math.isfinite(magnetization)
+    ):
         raise ValueError(
             f"`magnetization` must be None or a multiple of 1/2, got {magnetization!r}."
         )
