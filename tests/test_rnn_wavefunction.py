@@ -163,10 +163,11 @@ def reference_log_psi(model, configs):
     return ops.cast(0.5 * log_prob, "complex128") + ops.cast(phase, "complex128") * 1j
 
 
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
 @pytest.mark.parametrize(
     "lattice", [pytest.param(Chain(5), id="chain"), pytest.param(Square(3), id="square")]
 )
-def test_log_psi_and_its_gradient_match_a_loop_keeping_every_hidden_state(lattice):
+def test_log_psi_and_its_gradient_match_a_loop_keeping_every_hidden_state(lattice, jit_compile):
     model = make_model(lattice, units=4, depth=2, phase=True, dtype="float64")
     configs = np.random.default_rng(2).integers(0, 2, (16, lattice.n_sites)).astype(np.int32)
     weights = model.trainable_variables
@@ -177,7 +178,8 @@ def test_log_psi_and_its_gradient_match_a_loop_keeping_every_hidden_state(lattic
             loss = tf.reduce_sum(tf.math.real(log_psi) + 0.3 * tf.math.imag(log_psi))
         return log_psi, tape.gradient(loss, weights)
 
-    log_psi, gradients = value_and_gradients(model.log_psi)
+    compiled = tf.function(value_and_gradients, jit_compile=jit_compile)
+    log_psi, gradients = compiled(model.log_psi)
     expected, expected_gradients = value_and_gradients(lambda x: reference_log_psi(model, x))
     np.testing.assert_allclose(log_psi.numpy(), expected.numpy(), rtol=1e-10)
     for gradient, expected_gradient in zip(gradients, expected_gradients, strict=True):
