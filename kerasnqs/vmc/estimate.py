@@ -1,5 +1,7 @@
 """Monte Carlo estimates of operators under a wavefunction."""
 
+import weakref
+
 import numpy as np
 import tensorflow as tf
 
@@ -48,14 +50,32 @@ def estimate(wavefunction, operator, n_samples=10000, seed=0, chunk_size=None, b
             f"got {getattr(operator, 'n_sites', type(operator).__name__)}."
         )
 
-    @tf.function
-    def sample_local_values(n, seed):
-        configs, log_psi = wavefunction.sample(n, seed)
-        return local_values(wavefunction, operator, configs, log_psi, chunk_size)
-
+    sample_local_values = _compiled_sampler(wavefunction, operator, chunk_size)
     base_seed = as_seed(seed)
     values = []
     for batch, start in enumerate(range(0, n_samples, batch_size)):
         n = min(batch_size, n_samples - start)
         values.append(sample_local_values(n, step_seed(base_seed, batch)).numpy())
     return statistics(np.concatenate(values))
+
+
+_COMPILED = weakref.WeakKeyDictionary()
+
+
+def _compiled_sampler(wavefunction, operator, chunk_size):
+    """Returns a `tf.function` that samples and evaluates local values, cached per model.
+
+    Reusing one function per (wavefunction, operator, chunk_size) avoids tracing again at
+    every call of `estimate`.
+    """
+    cache = _COMPILED.setdefault(wavefunction, {})
+    key = (id(operator), chunk_size)
+    if key not in cache:
+
+        @tf.function
+        def sample_local_values(n, seed):
+            configs, log_psi = wavefunction.sample(n, seed)
+            return local_values(wavefunction, operator, configs, log_psi, chunk_size)
+
+        cache[key] = (operator, sample_local_values)  # keeps the operator (and its id) alive
+    return cache[key][1]
