@@ -1,0 +1,124 @@
+"""Trains a table of systems with `kerasnqs train` and prints energies against exact ones.
+
+Each row runs `kerasnqs train --config` in its own process (the same code path users
+run) and reads the run's `summary.json`. Not run in CI: the full table takes tens of
+minutes on a 2-core CPU.
+
+Usage:
+
+    python benchmarks/accuracy.py                     # the main table
+    python benchmarks/accuracy.py --table mixture     # mixture vs RNN, TFIM chain of 20
+    python benchmarks/accuracy.py --only tfim-chain-20-h1 --out runs/accuracy
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+MAIN_TABLE = {
+    "tfim-chain-20-h1": {},  # the defaults of `kerasnqs train`
+    "tfim-chain-50-h1": {"size": "50", "units": 48, "steps": 2000},
+    "tfim-square-4x4-h3": {"lattice": "square", "size": "4x4", "h": 3.0, "steps": 1500},
+    "heisenberg-chain-20": {
+        "system": "heisenberg",
+        "size": "20",
+        "pbc": True,
+        "marshall_sign": True,
+        "magnetization": 0.0,
+        "units": 48,
+        "steps": 2000,
+        "lr": 5e-3,
+    },
+    "j1j2-chain-20-j2-0.2": {
+        "system": "j1j2",
+        "size": "20",
+        "pbc": True,
+        "j2": 0.2,
+        "marshall_sign": True,
+        "magnetization": 0.0,
+        "phase": True,
+        "units": 48,
+        "steps": 2000,
+        "lr": 5e-3,
+    },
+    "j1j2-chain-20-j2-0.5": {
+        "system": "j1j2",
+        "size": "20",
+        "pbc": True,
+        "j2": 0.5,
+        "marshall_sign": True,
+        "magnetization": 0.0,
+        "phase": True,
+        "units": 48,
+        "steps": 2000,
+        "lr": 5e-3,
+    },
+}
+
+MIXTURE_TABLE = {
+    f"tfim-chain-20-h{h:g}-{model}": {"h": h, **settings}
+    for h in (0.5, 1.0, 2.0)
+    for model, settings in (
+        ("mixture", {"model": "mixture", "n_components": 16, "steps": 1000}),
+        ("rnn", {}),
+    )
+}
+
+
+def to_toml(settings):
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return json.dumps(v)
+        return repr(v)
+
+    return "".join(f"{key} = {value(v)}\n" for key, v in settings.items())
+
+
+def run_row(name, settings, out):
+    folder = os.path.join(out, name)
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as file:
+        file.write(to_toml({**settings, "out": folder}))
+    command = [sys.executable, "-m", "kerasnqs.cli.main", "train", "--config", file.name]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    os.remove(file.name)
+    if result.returncode != 0:
+        return {"error": (result.stderr.strip().splitlines() or ["?"])[-1]}
+    with open(os.path.join(folder, "summary.json")) as summary:
+        return json.load(summary)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--table", choices=["main", "mixture"], default="main")
+    parser.add_argument("--only", nargs="*", help="row names to run")
+    parser.add_argument("--out", default="runs/accuracy")
+    args = parser.parse_args()
+
+    table = MAIN_TABLE if args.table == "main" else MIXTURE_TABLE
+    rows = {name: s for name, s in table.items() if not args.only or name in args.only}
+    print(
+        f"{'system':<26} {'energy':>14} {'error':>8} {'exact':>14} {'rel. error':>10} {'time s':>7}"
+    )
+    for name, settings in rows.items():
+        summary = run_row(name, settings, args.out)
+        if "error" in summary:
+            print(f"{name:<26} failed: {summary['error']}")
+            continue
+        exact = summary["exact_energy"]
+        relative = summary["relative_error"]
+        print(
+            f"{name:<26} {summary['energy']:>14.6f} {summary['energy_error']:>8.1e} "
+            f"{exact if exact is not None else float('nan'):>14.6f} "
+            f"{relative if relative is not None else float('nan'):>10.2e} "
+            f"{summary['wall_time_s']:>7.0f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
