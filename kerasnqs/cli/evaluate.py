@@ -1,4 +1,8 @@
-"""`kerasnqs evaluate`: estimates the energy of a saved model for its own Hamiltonian."""
+"""`kerasnqs evaluate`: estimates the energy of a saved model for its own Hamiltonian.
+
+MODEL is a `.keras` file (from `kerasnqs train` or `VMC.save`), or a zoo model: a name
+from `kerasnqs zoo list` or a folder written by `kerasnqs.zoo.save`.
+"""
 
 import os
 
@@ -9,10 +13,15 @@ def add_parser(subparsers):
         "evaluate",
         help="estimate the energy of a saved model",
         description="Estimates the energy of a saved model (a .keras file written by "
-        "`kerasnqs train` or `VMC.save`) for the Hamiltonian recorded with it, and compares "
-        "it with the exact energy when one can be computed.",
+        "`kerasnqs train` or `VMC.save`, or a zoo model) for the Hamiltonian recorded with "
+        "it, and compares it with the exact energy when one can be computed (for a zoo "
+        "model: the exact energy and the estimate stored with it).",
     )
-    parser.add_argument("model", help="a .keras file holding a kerasnqs.VMC")
+    parser.add_argument(
+        "model",
+        help="a .keras file holding a kerasnqs.VMC, a zoo model name (see `kerasnqs zoo "
+        "list`) or a zoo model folder",
+    )
     parser.add_argument("--samples", type=int, default=10000, help="samples (10000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
     parser.add_argument("--chunk-size", type=int, default=None, help="connected configs per chunk")
@@ -54,15 +63,39 @@ def run(args):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
-    vmc = load_vmc(args.model)
+    if args.model.endswith(".keras"):
+        vmc = load_vmc(args.model)
+        wavefunction, hamiltonian, metadata = vmc.wavefunction, vmc.hamiltonian, None
+    else:
+        wavefunction, hamiltonian, metadata = load_zoo_model(args.model)
     from kerasnqs.cli.train import format_result
     from kerasnqs.exact import reference_energy
-    from kerasnqs.vmc import estimate
+    from kerasnqs.vmc import Stats, estimate
 
     stats = estimate(
-        vmc.wavefunction, vmc.hamiltonian, args.samples, seed=args.seed, chunk_size=args.chunk_size
+        wavefunction, hamiltonian, args.samples, seed=args.seed, chunk_size=args.chunk_size
     )
-    magnetization = getattr(vmc.wavefunction, "magnetization", None)
-    exact, _ = reference_energy(vmc.hamiltonian, magnetization)
+    if metadata is None:
+        magnetization = getattr(wavefunction, "magnetization", None)
+        exact, _ = reference_energy(hamiltonian, magnetization)
+    else:
+        exact = metadata["exact_energy"]
     relative_error = None if exact is None else abs(stats.mean.real - exact) / abs(exact)
     print(format_result(stats, exact, relative_error))
+    if metadata is not None:
+        print(f"zoo energy:     {Stats(**metadata['energy'])}")
+
+
+def load_zoo_model(name_or_path):
+    """Loads a zoo model by name or folder (see `kerasnqs.zoo`).
+
+    Args:
+        name_or_path: a zoo model name or folder.
+
+    Returns:
+        `(wavefunction, hamiltonian, metadata)`.
+    """
+    from kerasnqs import zoo
+
+    metadata = zoo.info(name_or_path)
+    return zoo.load(name_or_path), zoo.hamiltonian(name_or_path), metadata

@@ -1,0 +1,226 @@
+"""Trains a zoo model from its recipe and ships it into the package zoo.
+
+Usage, from the repository root:
+
+    python zoo/build.py zoo/recipes/tfim-chain-20-h1.toml
+
+The recipe is a `kerasnqs train --config` file, and the build runs exactly that
+command (with the training seed also seeding the initial weights, so that a build is
+reproducible), in a temporary folder. It then reads the run's `summary.json` (whose
+final estimate uses the recipe's `eval-samples`, at least `MIN_EVAL_SAMPLES`) and its
+`model.keras`, and writes the model with `kerasnqs.zoo.save` into
+`kerasnqs/zoo/models/NAME/` of this repository, NAME being the recipe's file name.
+The wall time recorded is the one `kerasnqs train` reports: training plus its final
+estimate.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+import tempfile
+
+MIN_EVAL_SAMPLES = 100_000
+"""The fewest samples of the energy estimate recorded with a zoo model."""
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+MODELS_DIR = REPOSITORY / "kerasnqs" / "zoo" / "models"
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python zoo/build.py",
+        description="Train a zoo model from its recipe (a `kerasnqs train --config` TOML "
+        "file) and save it into the package zoo.",
+    )
+    parser.add_argument("recipe", help="the recipe, zoo/recipes/NAME.toml")
+    parser.add_argument("--name", help="the model's name (default: the recipe's file name)")
+    parser.add_argument("--description", help="the model's description (default: generated)")
+    parser.add_argument(
+        "--models-dir", default=str(MODELS_DIR), help="where to write NAME/ (%(default)s)"
+    )
+    parser.add_argument("--run-dir", help="keep the training run's files here (default: a temp)")
+    parser.add_argument(
+        "--from-run",
+        action="store_true",
+        help="do not train: save the finished run of this recipe in --run-dir",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing model")
+    return parser
+
+
+def train_args(recipe, out):
+    """Parses `kerasnqs train --config RECIPE --out OUT` with the `kerasnqs` parser."""
+    from kerasnqs.cli import main
+
+    return main.build_parser().parse_args(["train", "--config", recipe, "--out", out])
+
+
+def check_recipe(recipe):
+    """Reads the recipe's training settings; refuses too few samples for the estimate."""
+    from kerasnqs.cli import train
+
+    settings = train.resolve_settings(train_args(recipe, "unused"))
+    if settings["eval_samples"] < MIN_EVAL_SAMPLES:
+        raise ValueError(
+            f"{recipe!r} sets eval-samples = {settings['eval_samples']}; a zoo model needs "
+            f"at least {MIN_EVAL_SAMPLES}."
+        )
+
+
+def train_from_recipe(recipe, run_dir):
+    """Runs `kerasnqs train --config RECIPE --out RUN_DIR`, with seeded initial weights."""
+    import keras
+
+    from kerasnqs.cli import train
+
+    args = train_args(recipe, run_dir)
+    # `kerasnqs train` builds the wavefunction before seeding; seed it here too.
+    keras.utils.set_random_seed(train.resolve_settings(args)["seed"])
+    args.run(args)
+
+
+def read_run(run_dir):
+    """Reads a finished training run.
+
+    Returns:
+        `(vmc, settings, summary)`: the trained `kerasnqs.VMC` of `model.keras`, and the
+        dicts of `config.json` and `summary.json`.
+    """
+    from kerasnqs.cli import evaluate
+
+    settings = _read_json(os.path.join(run_dir, "config.json"))
+    summary = _read_json(os.path.join(run_dir, "summary.json"))
+    vmc = evaluate.load_vmc(os.path.join(run_dir, "model.keras"))
+    return vmc, settings, summary
+
+
+def recipe_metadata(recipe, vmc, settings, summary):
+    """The `recipe` entry of the metadata: the training as it actually ran."""
+    import keras
+
+    optimizer = keras.saving.serialize_keras_object(vmc.optimizer)
+    schedule = optimizer["config"]["learning_rate"]
+    return {
+        "file": os.path.basename(recipe),
+        "steps": summary["steps"],
+        "samples": settings["samples"],
+        "optimizer": optimizer["class_name"],
+        "learning_rate": settings["lr"],
+        "schedule": {"class": schedule["class_name"], **schedule["config"]}
+        if isinstance(schedule, dict)
+        else None,
+        "seed": settings["seed"],
+        "settings": {key: value for key, value in settings.items() if key != "out"},
+    }
+
+
+def describe_model(vmc):
+    """A generated description: the model and the system it was trained for."""
+    from kerasnqs.cli.exact import describe
+
+    config = vmc.wavefunction.get_config()
+    if type(vmc.wavefunction).__name__ == "RNNWavefunction":
+        model = f"{config['cell'].upper()} RNN wavefunction, {config['units']} units"
+        if config["depth"] > 1:
+            model += f" x {config['depth']} layers"
+        if config["phase"]:
+            model += ", with phase"
+        if config["magnetization"] is not None:
+            model += f", S^z = {config['magnetization']:g}"
+    else:
+        model = type(vmc.wavefunction).__name__
+    return f"{model}, trained by VMC for the ground state of the {describe(vmc.hamiltonian)}."
+
+
+def build(
+    recipe,
+    name=None,
+    description=None,
+    models_dir=MODELS_DIR,
+    run_dir=None,
+    from_run=False,
+    overwrite=False,
+):
+    """Trains the model of `recipe` and saves it as `models_dir/NAME`; returns the folder.
+
+    With `from_run=True`, `run_dir` holds a finished run of this recipe, which is saved
+    without training again.
+    """
+    name = name or pathlib.Path(recipe).stem
+    path = pathlib.Path(models_dir) / name
+    if path.exists() and not overwrite:
+        raise FileExistsError(17, "The zoo model exists already (pass --overwrite)", str(path))
+    check_recipe(recipe)
+    os.makedirs(models_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory() as temporary:
+        run_dir = run_dir or temporary
+        if not from_run:
+            train_from_recipe(recipe, run_dir)
+        vmc, settings, summary = read_run(run_dir)
+    return save_run(recipe, vmc, settings, summary, path, name, description, overwrite)
+
+
+def save_run(recipe, vmc, settings, summary, path, name, description=None, overwrite=False):
+    """Saves a trained run into the zoo folder `path`, with its metadata."""
+    from kerasnqs import zoo
+    from kerasnqs.exact import reference_energy
+
+    exact_energy, exact_source = reference_energy(vmc.hamiltonian, settings["magnetization"])
+    energy = {
+        "mean": summary["energy"],
+        "error_of_mean": summary["energy_error"],
+        "variance": summary["variance"],
+        "n_samples": settings["eval_samples"],
+    }
+    return zoo.save(
+        vmc.wavefunction,
+        vmc.hamiltonian,
+        path,
+        name=name,
+        description=description or describe_model(vmc),
+        energy=energy,
+        exact_energy=exact_energy,
+        exact_source=exact_source,
+        recipe=recipe_metadata(recipe, vmc, settings, summary),
+        wall_time_s=summary["wall_time_s"],
+        overwrite=overwrite,
+    )
+
+
+def _read_json(path):
+    with open(path) as file:
+        return json.load(file)
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.from_run and not args.run_dir:
+        build_parser().error("--from-run needs --run-dir")
+    try:
+        folder = build(
+            args.recipe,
+            name=args.name,
+            description=args.description,
+            models_dir=args.models_dir,
+            run_dir=args.run_dir,
+            from_run=args.from_run,
+            overwrite=args.overwrite,
+        )
+    except (ValueError, OSError) as error:
+        print(f"build: error: {error}", file=sys.stderr)
+        return 2
+    from kerasnqs import zoo
+
+    metadata = zoo.info(folder)
+    energy = metadata["energy"]
+    print(
+        f"wrote {folder}: energy {energy['mean']:.8g} ± {energy['error_of_mean']:.2g}, "
+        f"relative error {metadata['relative_error']:.2e}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
