@@ -143,14 +143,14 @@ def run(args):
         settings, "samples", "steps", "steps_per_epoch", "eval_samples", "chunk_size", "units"
     )
     lattice, hamiltonian = system_args.build_system(settings)
-    wavefunction = build_wavefunction(settings, lattice)
 
     import keras
 
     import kerasnqs
     from kerasnqs.exact import reference_energy
 
-    keras.utils.set_random_seed(settings["seed"])
+    keras.utils.set_random_seed(settings["seed"])  # before any weight is initialized
+    wavefunction = build_wavefunction(settings, lattice)
     exact_energy, exact_source = reference_energy(hamiltonian, settings["magnetization"])
     if exact_energy is not None:
         print(f"exact energy: {exact_energy:.10f} ({exact_source})")
@@ -180,6 +180,7 @@ def run(args):
         callbacks=[keras.callbacks.CSVLogger(os.path.join(out, "history.csv"))],
         verbose=2,
     )
+    train_time = time.perf_counter() - start
     stats = vmc.estimate(n_samples=settings["eval_samples"])
     wall_time = time.perf_counter() - start
 
@@ -195,6 +196,7 @@ def run(args):
         "relative_error": relative_error,
         "steps": epochs * steps_per_epoch,
         "wall_time_s": wall_time,
+        "train_time_s": train_time,
     }
     with run_files.atomic_path(os.path.join(out, "model.keras")) as temporary:
         vmc.save(temporary)

@@ -1,0 +1,134 @@
+"""`kerasnqs train` and `kerasnqs evaluate` through the command-line entry point."""
+
+import json
+
+import pytest
+
+from kerasnqs.cli.main import main
+
+QUICK = [
+    "--size",
+    "6",
+    "--steps",
+    "20",
+    "--samples",
+    "64",
+    "--units",
+    "8",
+    "--eval-samples",
+    "2000",
+]
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    assert main(["train", *QUICK, "--out", str(out)]) == 0
+    return out
+
+
+def test_train_writes_every_output_file(trained_run):
+    names = {"config.json", "history.csv", "energy.png", "model.keras", "summary.json"}
+    assert names <= {path.name for path in trained_run.iterdir()}
+    assert not [path for path in trained_run.iterdir() if path.name.startswith(".tmp-")]
+
+
+def test_summary_compares_with_the_exact_energy(trained_run):
+    summary = json.loads((trained_run / "summary.json").read_text())
+    for key in (
+        "energy",
+        "energy_error",
+        "variance",
+        "exact_energy",
+        "relative_error",
+        "steps",
+        "wall_time_s",
+    ):
+        assert key in summary
+    assert summary["steps"] == 20
+    assert summary["exact_energy"] == pytest.approx(-7.2962298105)  # free fermions, n=6, h=1
+    expected = abs(summary["energy"] - summary["exact_energy"]) / abs(summary["exact_energy"])
+    assert summary["relative_error"] == pytest.approx(expected)
+
+
+def test_history_has_one_row_per_epoch(trained_run):
+    lines = (trained_run / "history.csv").read_text().splitlines()
+    assert "energy" in lines[0] and "energy_error" in lines[0]
+    assert len(lines) == 1 + 1  # 20 steps in one epoch of 20 (steps_per_epoch = min(25, steps))
+
+
+def test_evaluate_estimates_the_saved_model(trained_run, capsys):
+    capsys.readouterr()
+    assert main(["evaluate", str(trained_run / "model.keras"), "--samples", "1000"]) == 0
+    printed = capsys.readouterr().out
+    assert "energy:" in printed and "relative error:" in printed
+
+
+def test_config_file_supplies_settings_and_flags_override_it(tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text(
+        'system = "heisenberg"\nsize = "4"\npbc = true\nmagnetization = 0.0\n'
+        "steps = 3\nsamples = 16\nunits = 4\neval-samples = 100\n"
+    )
+    out = tmp_path / "out"
+    assert main(["train", "--config", str(config), "--steps", "2", "--out", str(out)]) == 0
+    settings = json.loads((out / "config.json").read_text())
+    assert settings["system"] == "heisenberg" and settings["magnetization"] == 0.0
+    assert settings["steps"] == 2
+    assert json.loads((out / "summary.json").read_text())["steps"] == 2
+
+
+def test_same_seed_gives_the_same_run(tmp_path):
+    energies = []
+    for name in ("a", "b"):
+        args = [
+            "train",
+            "--size",
+            "4",
+            "--steps",
+            "5",
+            "--samples",
+            "16",
+            "--units",
+            "4",
+            "--eval-samples",
+            "200",
+            "--out",
+            str(tmp_path / name),
+        ]
+        assert main(args) == 0
+        energies.append(json.loads((tmp_path / name / "summary.json").read_text())["energy"])
+    assert energies[0] == energies[1]
+
+
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--system", "potts"], "--system"),
+        (["--lattice", "square", "--size", "20"], "--size"),
+        (["--magnetization", "0.5"], "magnetization"),
+        (["--config", "/nonexistent/run.toml"], "--config"),
+        (["--steps", "0"], "--steps"),
+        (["--lr", "-1"], "--lr"),
+        (["--cell", "lstm"], "cell"),
+    ],
+    ids=["system", "size", "magnetization", "config", "steps", "lr", "cell"],
+)
+def test_bad_input_is_one_line_and_exit_code_2(argv, match, capsys, tmp_path):
+    assert main(["train", *argv, "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "Traceback" not in error
+    assert error.startswith("kerasnqs: error:") and match in error
+    assert len(error.strip().splitlines()) == 1
+
+
+def test_unreadable_config_file_is_a_clear_error(tmp_path, capsys):
+    config = tmp_path / "bad.toml"
+    config.write_text("steps = [unclosed\n")
+    assert main(["train", "--config", str(config)]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_evaluate_refuses_a_missing_file(capsys):
+    assert main(["evaluate", "/nonexistent/model.keras"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
