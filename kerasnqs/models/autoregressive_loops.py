@@ -78,38 +78,72 @@ def bernoulli_at_step(seed, step, probability):
     return tf.cast(uniform < tf.cast(probability, tf.float64), tf.int32)
 
 
-def run_steps(step_fn, carry, n_steps, output_specs=()):
-    """Runs `carry, outputs = step_fn(step, carry)` for `step` in `0 .. n_steps - 1`.
+def run_steps(step_fn, carry, n_steps, output_specs=(), start=0):
+    """Runs `carry, outputs = step_fn(step, carry)` for `step` in `start .. n_steps - 1`.
 
     Args:
         step_fn: a function of an int32 scalar `step` and the `carry` (a nested
             structure of tensors), returning the new carry (same structure, shapes and
             dtypes) and a tuple of per-step outputs.
         carry: the initial carry.
-        n_steps: the number of steps, a Python int.
+        n_steps: the step to stop before, a Python int.
         output_specs: one `(shape, dtype)` pair per output of `step_fn`.
+        start: the first step, a Python int. Defaults to 0.
 
     Returns:
         `(carry, outputs)`: the final carry and a tuple of the per-step outputs stacked
-        along a new leading axis of size `n_steps`.
+        along a new leading axis of size `n_steps - start`.
     """
     arrays = tuple(
-        tf.TensorArray(dtype, size=n_steps, element_shape=shape) for shape, dtype in output_specs
+        tf.TensorArray(dtype, size=n_steps - start, element_shape=shape)
+        for shape, dtype in output_specs
     )
 
     def body(step, carry, arrays):
         carry, outputs = step_fn(step, carry)
         written = zip(arrays, outputs, strict=True)
-        arrays = tuple(array.write(step, value) for array, value in written)
+        arrays = tuple(array.write(step - start, value) for array, value in written)
         return step + 1, carry, arrays
 
     _, carry, arrays = tf.while_loop(
         lambda step, *_: step < n_steps,
         body,
-        (tf.constant(0, tf.int32), carry, arrays),
-        maximum_iterations=n_steps,
+        (tf.constant(start, tf.int32), carry, arrays),
+        maximum_iterations=n_steps - start,
     )
     return carry, tuple(array.stack() for array in arrays)
+
+
+def tile_first_rows(carry, rows, multiples):
+    """The first `rows` batch rows of a carry, repeated `multiples` times."""
+
+    def tile(value):
+        if isinstance(value, tf.TensorArray):  # slots first, then the batch axis
+            stacked = value.stack()[:, :rows]
+            tiled = tf.tile(stacked, [1, multiples] + [1] * (stacked.shape.rank - 2))
+            return _as_window(tiled, value)
+        return tf.tile(value[:rows], [multiples] + [1] * (value.shape.rank - 1))
+
+    return tf.nest.map_structure(tile, carry)
+
+
+def concat_rows(first, second):
+    """Concatenates two carries of the same structure along their batch rows."""
+
+    def concat(a, b):
+        if isinstance(a, tf.TensorArray):
+            return _as_window(tf.concat([a.stack(), b.stack()], axis=1), a)
+        return tf.concat([a, b], axis=0)
+
+    return tf.nest.map_structure(concat, first, second)
+
+
+def _as_window(stacked, like):
+    """A `TensorArray` window like `like` holding `stacked` (slots first)."""
+    window = tf.TensorArray(
+        like.dtype, size=like.size(), clear_after_read=False, element_shape=stacked.shape[1:]
+    )
+    return window.unstack(stacked)
 
 
 def new_window(size, zeros):

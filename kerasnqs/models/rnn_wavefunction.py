@@ -31,6 +31,9 @@ DEFAULT_UNITS = 32
 DTYPES = ("float32", "float64")
 # Compile `sample` with XLA when called eagerly (see benchmarks/sampling.py).
 JIT_COMPILE_SAMPLING = True
+# Segments of the path in `log_psi_of_flips`: more segments skip more shared work but
+# add loops (see benchmarks/NOTES.md).
+FLIP_SEGMENTS = 8
 
 # What the loop over steps carries: the rolling windows of the last steps' spins
 # (int32) and hidden states (one window per layer), the number of down spins so far,
@@ -190,6 +193,33 @@ class RNNWavefunction(Wavefunction):
         """
         return self._compiled("conditionals", self._conditionals)(self._validate_configs(configs))
 
+    def log_psi_of_flips(self, configs, flip_masks):
+        """Returns `log psi(configs[b] XOR flip_masks[k])`, shape `(batch, K)`.
+
+        A flipped configuration agrees with `configs[b]` on every step before its first
+        flipped site, so the RNN's states there are shared. The path is cut into
+        `FLIP_SEGMENTS` segments; a flipped configuration gets its own pass only from
+        the segment holding its first flipped site, starting from a copy of the
+        unflipped configuration's carry at that segment's start. For single spin flips
+        on `n` sites this costs about `(1 + 1 / FLIP_SEGMENTS) / 2` of evaluating every
+        flipped configuration from the first site.
+
+        Args:
+            configs: integer tensor `(batch, n_sites)` of spins in site order.
+            flip_masks: a numpy array `(K, n_sites)` of 0s and 1s.
+
+        Returns:
+            A tensor `(batch, K)` of the dtype of `log_psi`.
+        """
+        flip_masks = np.asarray(flip_masks, dtype=np.int32)
+        if flip_masks.ndim != 2 or flip_masks.shape[1] != self.n_sites:
+            raise ValueError(
+                f"`flip_masks` must have shape (K, {self.n_sites}), got {flip_masks.shape}."
+            )
+        key = ("log_psi_of_flips", flip_masks.tobytes(), flip_masks.shape)
+        fn = functools.partial(self._log_psi_of_flips, flip_masks)
+        return self._compiled(key, fn)(self._validate_configs(configs))
+
     def sample(self, n_samples, seed):
         """Draws exact samples and their `log_psi` in one autoregressive pass.
 
@@ -262,6 +292,52 @@ class RNNWavefunction(Wavefunction):
         )
         configs = ops.take(ops.transpose(spins), self._path_tables.step_of_site, axis=1)
         return configs, self._combine(carry.log_prob, carry.phase)
+
+    def _log_psi_of_flips(self, flip_masks, configs):
+        n_masks = flip_masks.shape[0]
+        # The step at which each mask first flips a spin (a mask flipping nothing: the end).
+        flipped = flip_masks[:, self._path_tables.order] != 0
+        first_step = np.where(flipped, np.arange(self.n_sites), self.n_sites - 1).min(axis=1)
+        by_first_step = np.argsort(first_step, kind="stable")
+        bounds = np.unique(np.linspace(0, self.n_sites, FLIP_SEGMENTS + 1).round().astype(int))
+
+        # Rows: the unflipped configurations first, then one block per mask (sorted by
+        # first flipped step); a block joins at the segment of its first flipped step.
+        batch_size = ops.shape(configs)[0]
+        masks = np.concatenate([np.zeros_like(flip_masks[:1]), flip_masks[by_first_step]])
+        rows = ops.abs(configs[None, :, :] - ops.convert_to_tensor(masks)[:, None, :])
+        rows = ops.reshape(rows, (-1, self.n_sites))
+        spins_by_step = ops.transpose(ops.take(rows, self._path_tables.order, axis=1))
+
+        carry, n_blocks = self._initial_carry(batch_size), 1
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            n_new = int(np.sum((first_step >= start) & (first_step < stop)))
+            if n_new:
+                new = loops.tile_first_rows(carry, batch_size, n_new)
+                carry, n_blocks = loops.concat_rows(carry, new), n_blocks + n_new
+            carry = self._run_segment(carry, spins_by_step[:, : n_blocks * batch_size], start, stop)
+
+        log_psi = self._combine(carry.log_prob, carry.phase)[batch_size:]
+        log_psi = ops.reshape(log_psi, (n_masks, batch_size))
+        return ops.transpose(ops.take(log_psi, np.argsort(by_first_step), axis=0))
+
+    def _run_segment(self, carry, spins_by_step, start, stop):
+        """Runs steps `start .. stop - 1` reading the given spins; returns the carry."""
+
+        def given(step, log_conditional):
+            return ops.take(spins_by_step, step, axis=0)
+
+        carry, _ = loops.run_steps(
+            functools.partial(self._step, choose_spin=given, output=lambda *_: ()),
+            carry,
+            int(stop),
+            start=int(start),
+        )
+        return carry
+
+    @functools.cached_property
+    def _steps(self):
+        return np.arange(self.n_sites)
 
     def _teacher_forced(self, configs, collect_conditionals=False):
         """Runs the RNN along the path reading the spins of `configs`."""

@@ -1,6 +1,7 @@
 """The interface every normalized, exactly sampleable wavefunction implements."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from kerasnqs import lattice as lattice_lib
@@ -52,6 +53,28 @@ class Wavefunction(keras.Model):
     def log_psi(self, configs):
         """Returns `log psi(sigma)`: `0.5 * log P(sigma)` for a positive state."""
         return 0.5 * self.log_prob(configs)
+
+    def log_psi_of_flips(self, configs, flip_masks):
+        """Returns `log psi` of every configuration with the sites of each mask flipped.
+
+        This is what local energies need: entry `[b, k]` is
+        `log_psi(configs[b] XOR flip_masks[k])`. The default evaluates all of them with
+        `log_psi`; autoregressive models override it to reuse the work shared with
+        `configs[b]` (everything before the first flipped site).
+
+        Args:
+            configs: integer tensor `(batch, n_sites)`.
+            flip_masks: a numpy array `(K, n_sites)` of 0s and 1s, fixed in advance
+                (for example `operator.flip_masks`).
+
+        Returns:
+            A tensor `(batch, K)` of the dtype of `log_psi`.
+        """
+        flip_masks = ops.convert_to_tensor(np.asarray(flip_masks, dtype="int32"))
+        configs = ops.cast(configs, "int32")
+        connected = ops.abs(configs[:, None, :] - flip_masks[None, :, :])
+        flat = ops.reshape(connected, (-1, self.n_sites))
+        return ops.reshape(self.log_psi(flat), (-1, flip_masks.shape[0]))
 
     def sample(self, n_samples, seed):
         """Draws exact samples; returns `(configs, log_psi)` of shapes `(n, n_sites)`, `(n,)`."""

@@ -127,6 +127,16 @@ class PauliSum:
         """K, the number of off-diagonal connected configurations per configuration."""
         return self._table.max_conn
 
+    @property
+    def flip_masks(self):
+        """The int8 array `(K, n_sites)` of the sites each connected configuration flips.
+
+        `off_diagonal(configs)[0][b, k]` is `configs[b] XOR flip_masks[k]`; the masks are
+        fixed, so a wavefunction can plan the evaluation of connected configurations
+        before it sees any (see `kerasnqs.models.Wavefunction.log_psi_of_flips`).
+        """
+        return self._table.flip_masks
+
     @functools.cached_property
     def is_real(self):
         """True when every matrix element is real (the matrix elements are then float)."""

@@ -23,7 +23,7 @@ def local_values(wavefunction, operator, configs, log_psi=None, chunk_size=None)
     Args:
         wavefunction: a `kerasnqs.models.Wavefunction`.
         operator: a `kerasnqs.operators.PauliSum` (or any operator with `diagonal`,
-            `off_diagonal`, `max_conn` and `is_real`).
+            `off_diagonal`, `flip_masks`, `max_conn` and `is_real`).
         configs: integer tensor `(batch, n_sites)`.
         log_psi: `wavefunction.log_psi(configs)` when already known (saves a pass).
         chunk_size: the largest number of connected configurations evaluated at once;
@@ -56,10 +56,8 @@ def local_values(wavefunction, operator, configs, log_psi=None, chunk_size=None)
         return diagonal
 
     def off_diagonal_sum(chunk, chunk_log_psi):
-        connected, elements = operator.off_diagonal(chunk, dtype=real_dtype)
-        n_chunk = tf.shape(connected)[0]
-        flat = tf.reshape(connected, (-1, connected.shape[-1]))
-        connected_log_psi = tf.reshape(wavefunction.log_psi(flat), (n_chunk, -1))
+        _, elements = operator.off_diagonal(chunk, dtype=real_dtype)
+        connected_log_psi = wavefunction.log_psi_of_flips(chunk, operator.flip_masks)
         ratios = tf.exp(tf.cast(connected_log_psi - chunk_log_psi[:, None], result_dtype))
         return tf.reduce_sum(tf.cast(elements, result_dtype) * ratios, axis=1)
 
