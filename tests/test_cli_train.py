@@ -132,3 +132,28 @@ def test_unreadable_config_file_is_a_clear_error(tmp_path, capsys):
 def test_evaluate_refuses_a_missing_file(capsys):
     assert main(["evaluate", "/nonexistent/model.keras"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_train_the_mixture_baseline(tmp_path):
+    out = tmp_path / "mixture"
+    argv = [
+        "train",
+        "--model",
+        "mixture",
+        "--n-components",
+        "3",
+        "--size",
+        "5",
+        "--steps",
+        "5",
+        "--samples",
+        "32",
+        "--eval-samples",
+        "500",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"] == "mixture"
+    assert json.loads((out / "summary.json").read_text())["steps"] == 5

@@ -5,7 +5,7 @@ import tensorflow as tf
 from scipy import stats
 
 from kerasnqs.lattice import Chain, Square
-from kerasnqs.models.mixture_wavefunction import MixtureWavefunction
+from kerasnqs.models import MixtureWavefunction
 
 LATTICES = [pytest.param(Chain(6), id="chain"), pytest.param(Square(3, 2), id="square")]
 

@@ -238,3 +238,18 @@ def test_bad_arguments_name_the_argument(kwargs, match):
 def test_hamiltonian_on_other_sites_is_rejected():
     with pytest.raises(ValueError, match="hamiltonian"):
         kerasnqs.VMC(RNNWavefunction(Chain(4), units=4), TFIM(Chain(5), h=1.0))
+
+
+def test_vmc_lowers_the_tfim_energy_of_the_mixture_wavefunction():
+    from kerasnqs.models import MixtureWavefunction
+
+    keras.utils.set_random_seed(0)
+    chain = Chain(8)
+    hamiltonian = TFIM(chain, h=1.0)
+    wavefunction = MixtureWavefunction(chain, n_components=4)
+    start = exact_expectation(wavefunction, hamiltonian)
+    trained_vmc(wavefunction, hamiltonian, steps=150, lr=2e-2)
+    end = exact_expectation(wavefunction, hamiltonian)
+    exact = tfim_chain_energy(8, h=1.0)
+    assert end < start - 0.5
+    assert end - exact < 0.5 * (start - exact)

@@ -12,8 +12,7 @@ import pytest
 import kerasnqs
 from kerasnqs import zoo
 from kerasnqs.lattice import Chain
-from kerasnqs.models import RNNWavefunction
-from kerasnqs.models.mixture_wavefunction import MixtureWavefunction
+from kerasnqs.models import MixtureWavefunction, RNNWavefunction
 from kerasnqs.operators import TFIM, Heisenberg
 from kerasnqs.zoo.model_folder import check_log_psi
 from kerasnqs.zoo.registry import MODELS_DIR

@@ -111,8 +111,7 @@ def read_config(path, known):
 
 def build_wavefunction(settings, lattice):
     """Returns the wavefunction the settings describe."""
-    from kerasnqs.models.mixture_wavefunction import MixtureWavefunction
-    from kerasnqs.models.rnn_wavefunction import RNNWavefunction
+    from kerasnqs.models import MixtureWavefunction, RNNWavefunction
 
     if settings["model"] == "mixture":
         if settings["phase"] or settings["magnetization"] is not None:

@@ -1,6 +1,7 @@
 """Wavefunction models: normalized, exactly sampleable neural-network quantum states."""
 
+from kerasnqs.models.mixture_wavefunction import MixtureWavefunction
 from kerasnqs.models.rnn_wavefunction import RNNWavefunction
 from kerasnqs.models.wavefunction import Wavefunction
 
-__all__ = ["RNNWavefunction", "Wavefunction"]
+__all__ = ["MixtureWavefunction", "RNNWavefunction", "Wavefunction"]

@@ -61,7 +61,7 @@ class MixtureWavefunction(Wavefunction):
 
     >>> import numpy as np
     >>> from kerasnqs.lattice import Chain
-    >>> from kerasnqs.models.mixture_wavefunction import MixtureWavefunction
+    >>> from kerasnqs.models import MixtureWavefunction
     >>> model = MixtureWavefunction(Chain(4), n_components=3)
     >>> every_config = (np.arange(16)[:, None] >> np.arange(4)[::-1]) & 1
     >>> round(float(np.exp(model.log_prob(every_config)).sum()), 5)
