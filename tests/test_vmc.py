@@ -1,11 +1,10 @@
 """Variational Monte Carlo: energies against exact answers, callbacks, reproducibility."""
 
-import itertools
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from support import all_configurations
 
 import kerasnqs
 from kerasnqs.exact import ground_state_energy, tfim_chain_energy
@@ -15,13 +14,9 @@ from kerasnqs.operators import J1J2, TFIM, Heisenberg, PauliSum
 from kerasnqs.vmc import AnnealingScheduler, local_values
 
 
-def all_configs(n):
-    return np.array(list(itertools.product([0, 1], repeat=n)), dtype="int32")
-
-
 def exact_expectation(wavefunction, operator):
     """<psi|O|psi> by full enumeration of the wavefunction's amplitudes."""
-    configs = all_configs(wavefunction.n_sites)
+    configs = all_configurations(wavefunction.n_sites)
     psi = np.exp(np.asarray(wavefunction.log_psi(configs)).astype(complex))
     return np.vdot(psi, operator.to_sparse() @ psi).real
 
@@ -39,7 +34,7 @@ def test_mean_local_energy_over_all_configurations_is_the_exact_expectation(chun
     chain = Chain(6, pbc=True)
     wavefunction = RNNWavefunction(chain, units=8, phase=phase)
     hamiltonian = Heisenberg(chain)
-    configs = all_configs(6)
+    configs = all_configurations(6)
     probabilities = np.exp(np.asarray(wavefunction.log_prob(configs)))
     e_loc = np.asarray(local_values(wavefunction, hamiltonian, configs, chunk_size=chunk_size))
     np.testing.assert_allclose(
@@ -159,7 +154,7 @@ def test_checkpoint_resumes_training(tmp_path):
     restored = keras.saving.load_model(tmp_path / "vmc.keras")
     assert isinstance(restored, kerasnqs.VMC)
     assert int(restored.optimizer.iterations.numpy()) == 6
-    configs = all_configs(4)
+    configs = all_configurations(4)
     np.testing.assert_allclose(
         restored.wavefunction.log_psi(configs), vmc.wavefunction.log_psi(configs), atol=1e-6
     )
@@ -210,11 +205,11 @@ def test_maximum_likelihood_fits_samples_of_an_exact_ground_state():
     target = ground_state**2
     rng = np.random.default_rng(0)
     indices = rng.choice(64, size=20000, p=target / target.sum())
-    configs = all_configs(6)[indices]
+    configs = all_configurations(6)[indices]
     wavefunction = RNNWavefunction(chain, units=16)
     wavefunction.compile(optimizer=keras.optimizers.Adam(1e-2))
     wavefunction.fit(x=configs, epochs=8, batch_size=500, verbose=0)
-    model = np.exp(np.asarray(wavefunction.log_prob(all_configs(6))))
+    model = np.exp(np.asarray(wavefunction.log_prob(all_configurations(6))))
     kl = np.sum(target * np.log(target / model))
     assert kl < 0.01
 

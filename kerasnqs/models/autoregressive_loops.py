@@ -10,9 +10,9 @@ XLA. Random draws are stateless, with the seed of step `k` derived from the user
 seed by folding in `k`.
 """
 
-import numbers
-
 import tensorflow as tf
+
+from kerasnqs import seeds
 
 
 def executing_eagerly():
@@ -23,33 +23,6 @@ def executing_eagerly():
 def compile_function(fn, jit_compile):
     """Wraps `fn` in a `tf.function`, compiled with XLA when `jit_compile`."""
     return tf.function(fn, jit_compile=jit_compile, reduce_retracing=True)
-
-
-def as_seed(seed):
-    """Returns `seed` as a stateless seed, an int64 tensor of shape `(2,)`.
-
-    Args:
-        seed: a Python int, or an integer tensor (or array) of shape `(2,)`.
-
-    Raises:
-        ValueError: naming `seed` when it is neither.
-    """
-    if isinstance(seed, bool):
-        raise ValueError(f"`seed` must be an int or an integer tensor of shape (2,), got {seed!r}.")
-    if isinstance(seed, numbers.Integral):
-        return tf.constant([int(seed), 0], dtype=tf.int64)
-    try:
-        tensor = tf.convert_to_tensor(seed)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"`seed` must be an int or an integer tensor of shape (2,), got {seed!r}."
-        ) from error
-    if not tensor.dtype.is_integer or tensor.shape.as_list() != [2]:
-        raise ValueError(
-            "`seed` must be an int or an integer tensor of shape (2,), got a tensor of "
-            f"dtype {tensor.dtype.name} and shape {tensor.shape}."
-        )
-    return tf.cast(tensor, tf.int64)
 
 
 def bernoulli_at_step(seed, step, probability):
@@ -67,9 +40,7 @@ def bernoulli_at_step(seed, step, probability):
         step: the step index, an integer scalar tensor.
         probability: a float tensor of shape `(batch,)`.
     """
-    step_seed = tf.random.experimental.stateless_fold_in(
-        seed, tf.cast(step, tf.int64), alg="philox"
-    )
+    step_seed = seeds.fold_in(seed, step)
     bits = tf.random.stateless_uniform(
         tf.shape(probability), step_seed, minval=None, maxval=None, dtype=tf.uint64, alg="philox"
     )

@@ -1,13 +1,12 @@
 """A positive wavefunction whose probabilities are a mixture of product distributions."""
 
-import numbers
-
 import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 from keras import ops
 
+from kerasnqs import seeds
 from kerasnqs.lattice.lattice import validate_size
 from kerasnqs.models.wavefunction import Wavefunction
 
@@ -205,25 +204,5 @@ def _as_tfp_seed(seed):
     pair; it is drawn statelessly from the int64 seed, so every bit of the seed counts.
     """
     return tf.random.stateless_uniform(
-        [2], seed=_as_seed(seed), minval=None, maxval=None, dtype=tf.int32
+        [2], seed=seeds.as_seed(seed), minval=None, maxval=None, dtype=tf.int32
     )
-
-
-def _as_seed(seed):
-    """Returns `seed` (an int or an integer tensor of shape `(2,)`) as an int64 `(2,)` seed."""
-    if isinstance(seed, bool):
-        raise ValueError(f"`seed` must be an int or an integer tensor of shape (2,), got {seed!r}.")
-    if isinstance(seed, numbers.Integral):
-        return tf.constant([int(seed), 0], dtype=tf.int64)
-    try:
-        tensor = tf.convert_to_tensor(seed)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"`seed` must be an int or an integer tensor of shape (2,), got {seed!r}."
-        ) from error
-    if not tensor.dtype.is_integer or tensor.shape.as_list() != [2]:
-        raise ValueError(
-            "`seed` must be an int or an integer tensor of shape (2,), got a tensor of "
-            f"dtype {tensor.dtype.name} and shape {tensor.shape}."
-        )
-    return tf.cast(tensor, tf.int64)

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerasnqs import seeds
 from kerasnqs.layers import (
     GRUCell,
     MDGRUCell,
@@ -236,7 +237,7 @@ class RNNWavefunction(Wavefunction):
             raise ValueError(f"`n_samples` must be a Python int >= 1, got {n_samples!r}.")
         if n_samples < 1:
             raise ValueError(f"`n_samples` must be a Python int >= 1, got {n_samples}.")
-        seed = loops.as_seed(seed)
+        seed = seeds.as_seed(seed)
         sample = functools.partial(self._sample, int(n_samples))
         return self._compiled(("sample", n_samples), sample, JIT_COMPILE_SAMPLING)(seed)
 

@@ -5,8 +5,8 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
+from kerasnqs import seeds
 from kerasnqs.vmc.local_estimator import local_values
-from kerasnqs.vmc.seeds import as_seed, step_seed
 from kerasnqs.vmc.statistics import statistics
 
 
@@ -51,11 +51,11 @@ def estimate(wavefunction, operator, n_samples=10000, seed=0, chunk_size=None, b
         )
 
     sample_local_values = _compiled_sampler(wavefunction, operator, chunk_size)
-    base_seed = as_seed(seed)
+    base_seed = seeds.as_seed(seed)
     values = []
     for batch, start in enumerate(range(0, n_samples, batch_size)):
         n = min(batch_size, n_samples - start)
-        values.append(sample_local_values(n, step_seed(base_seed, batch)).numpy())
+        values.append(sample_local_values(n, seeds.fold_in(base_seed, batch)).numpy())
     return statistics(np.concatenate(values))
 
 

@@ -5,10 +5,10 @@ import numpy as np
 import tensorflow as tf
 
 from kerasnqs import operators as operators_lib
+from kerasnqs import seeds
 from kerasnqs.models.wavefunction import Wavefunction
 from kerasnqs.vmc.estimate import estimate
 from kerasnqs.vmc.local_estimator import local_values
-from kerasnqs.vmc.seeds import as_seed, step_seed
 
 
 @keras.saving.register_keras_serializable(package="kerasnqs")
@@ -76,7 +76,7 @@ class VMC(keras.Model):
         self.n_samples = int(n_samples)
         self.chunk_size = None if chunk_size is None else int(chunk_size)
         self.seed = int(seed)
-        self._base_seed = as_seed(self.seed)
+        self._base_seed = seeds.as_seed(self.seed)
         self.temperature = self.add_weight(
             shape=(), initializer="zeros", trainable=False, name="temperature"
         )
@@ -101,7 +101,7 @@ class VMC(keras.Model):
     def train_step(self, data):
         del data  # VMC makes its own data.
         wavefunction = self.wavefunction
-        seed = step_seed(self._base_seed, self.optimizer.iterations)
+        seed = seeds.fold_in(self._base_seed, self.optimizer.iterations)
         configs, sample_log_psi = wavefunction.sample(self.n_samples, seed)
         local_energies = tf.stop_gradient(
             local_values(wavefunction, self.hamiltonian, configs, sample_log_psi, self.chunk_size)

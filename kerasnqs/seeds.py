@@ -1,0 +1,60 @@
+"""Stateless random seeds, the one way randomness enters kerasnqs.
+
+A seed is a Python int or an integer tensor of shape `(2,)`. Every random draw is
+stateless: the same seed gives the same numbers, eagerly, in a `tf.function` and under
+XLA. Derived seeds (one per training step, per site of the autoregressive path, or
+later per replica of a distribution strategy) fold an integer into a seed.
+"""
+
+import numbers
+
+import tensorflow as tf
+
+
+def as_seed(seed):
+    """Returns `seed` as a stateless seed, an int64 tensor of shape `(2,)`.
+
+    Args:
+        seed: a Python int `n` (meaning `(n, 0)`), or an integer tensor (or array) of
+            shape `(2,)`.
+
+    Returns:
+        An int64 tensor of shape `(2,)`.
+
+    Raises:
+        ValueError: naming `seed` when it is neither.
+
+    Example:
+
+    >>> from kerasnqs.seeds import as_seed
+    >>> as_seed(7).numpy().tolist()
+    [7, 0]
+    """
+    if isinstance(seed, bool):
+        raise ValueError(f"`seed` must be an int or an integer tensor of shape (2,), got {seed!r}.")
+    if isinstance(seed, numbers.Integral):
+        return tf.constant([int(seed), 0], dtype=tf.int64)
+    try:
+        tensor = tf.convert_to_tensor(seed)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"`seed` must be an int or an integer tensor of shape (2,), got {seed!r}."
+        ) from error
+    if not tensor.dtype.is_integer or tensor.shape.as_list() != [2]:
+        raise ValueError(
+            "`seed` must be an int or an integer tensor of shape (2,), got a tensor of "
+            f"dtype {tensor.dtype.name} and shape {tensor.shape}."
+        )
+    return tf.cast(tensor, tf.int64)
+
+
+def fold_in(seed, data):
+    """Returns the seed derived from `seed` (shape `(2,)`) and an integer `data`.
+
+    Example:
+
+    >>> from kerasnqs.seeds import as_seed, fold_in
+    >>> bool((fold_in(as_seed(0), 1) != fold_in(as_seed(0), 2)).numpy().any())
+    True
+    """
+    return tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int64), alg="philox")
