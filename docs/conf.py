@@ -1,5 +1,6 @@
 """Sphinx configuration of the kerasnqs documentation."""
 
+import inspect
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -46,3 +47,16 @@ html_theme = "pydata_sphinx_theme"
 html_title = "kerasnqs"
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
 html_static_path = []
+
+
+def _constructor_signature(app, what, name, obj, options, signature, return_annotation):
+    """Shows a Keras class's `__init__` arguments; autodoc reads `(*args, **kwargs)` from
+    `__new__` otherwise."""
+    if what != "class" or signature != "(*args, **kwargs)":
+        return None
+    parameters = list(inspect.signature(obj.__init__).parameters.values())[1:]
+    return str(inspect.Signature(parameters)), return_annotation
+
+
+def setup(app):
+    app.connect("autodoc-process-signature", _constructor_signature)

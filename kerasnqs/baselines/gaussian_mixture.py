@@ -193,7 +193,7 @@ class GaussianMixture(keras.Model):
         return ops.exp(ops.convert_to_tensor(self.log_scales))
 
     def distribution(self):
-        """Returns the mixture as a TFP `MixtureSameFamily` distribution of `Normal`s."""
+        """Returns the mixture as a TFP `MixtureSameFamily` of `Normal` distributions."""
         return tfd.MixtureSameFamily(
             mixture_distribution=tfd.Categorical(logits=ops.convert_to_tensor(self.mixture_logits)),
             components_distribution=tfd.Normal(loc=self.means, scale=self.scales),

@@ -10,7 +10,7 @@ from kerasnqs.layers.rnn_cell import RNNCell
 class GRUCell(RNNCell):
     """A gated recurrent unit (GRU) cell, with the reset gate applied after the matmul.
 
-    Mathematical details, for inputs `x` and previous hidden state `h`:
+    Mathematical details, for inputs `x` and previous hidden state `h`::
 
         z = sigmoid(W_z x + U_z h + b_z)                      (update gate)
         r = sigmoid(W_r x + U_r h + b_r)                      (reset gate)

@@ -15,7 +15,7 @@ class MDGRUCell(GRUCell):
     of a `GRUCell` (reset after the matmul); the state carried through the update
     gate is a learned projection of both.
 
-    Mathematical details, with `x = [sigma_left; sigma_up]` in the first layer:
+    Mathematical details, with `x = [sigma_left; sigma_up]` in the first layer::
 
         z = sigmoid(W_z x + U_z h + b_z)
         r = sigmoid(W_r x + U_r h + b_r)

@@ -13,7 +13,7 @@ class MDRNNCell(VanillaRNNCell):
     before it in the same row (horizontal) and the step on the site above
     (vertical), as in the 2D RNN wavefunctions of Hibat-Allah et al. (2020).
 
-    Mathematical details:
+    Mathematical details::
 
         h = f(W [h_left; h_up] + V [sigma_left; sigma_up] + b)
 

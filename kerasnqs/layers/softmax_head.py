@@ -10,7 +10,7 @@ LOCAL_SIZE = 2
 class SoftmaxHead(keras.layers.Layer):
     """A softmax layer: the conditional probabilities of the next spin, up or down.
 
-    Mathematical details:
+    Mathematical details::
 
         y_n = softmax(U h_n + c),    y_n[s] = P(sigma_n = s | sigma_<n)
 

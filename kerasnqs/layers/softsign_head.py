@@ -12,7 +12,7 @@ from kerasnqs.layers.softmax_head import LOCAL_SIZE
 class SoftsignHead(keras.layers.Layer):
     """A softsign layer: the phase a step adds to the wavefunction, per spin state.
 
-    Mathematical details (Hibat-Allah et al., 2020):
+    Mathematical details (Hibat-Allah et al., 2020)::
 
         phi_n = pi * softsign(U' h_n + c'),    softsign(x) = x / (1 + |x|)
 

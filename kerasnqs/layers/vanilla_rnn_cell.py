@@ -10,7 +10,7 @@ from kerasnqs.layers.rnn_cell import RNNCell
 class VanillaRNNCell(RNNCell):
     """A vanilla recurrent cell: an affine map of the previous state and spin, then `f`.
 
-    Mathematical details:
+    Mathematical details::
 
         h_n = f(W h_{n-1} + V sigma_{n-1} + b)
 

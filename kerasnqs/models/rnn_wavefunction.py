@@ -55,7 +55,7 @@ class RNNWavefunction(Wavefunction):
     probabilities of the spin there through a `SoftmaxHead` and, when `phase=True`,
     the phase contributed by each spin state through a `SoftsignHead`.
 
-    Mathematical details:
+    Mathematical details::
 
         P(sigma) = prod_n y_n[sigma_n],          y_n = softmax(U h_n + c)
         phi(sigma) = sum_n phi_n[sigma_n],       phi_n = pi * softsign(U' h_n + c')
