@@ -67,6 +67,7 @@ def statistics(values):
     0.0
     """
     values = np.asarray(values)
+    values = values.astype(np.complex128 if np.iscomplexobj(values) else np.float64)
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"`values` must be a non-empty 1D array, got shape {values.shape}.")
     mean = values.mean()

@@ -208,6 +208,7 @@ class VMC(keras.Model):
             n_samples=n_samples,
             seed=self.seed + 1 if seed is None else seed,
             chunk_size=self.chunk_size,
+            jit_compile=True,
         )
 
     def get_config(self):
