@@ -86,8 +86,7 @@ class Wavefunction(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if self.loss is not None:
             return super().compute_loss(x, x if y is None else y, y_pred, sample_weight, training)
-        log_prob = 2.0 * ops.real(y_pred) if self.is_complex else 2.0 * y_pred
-        nll = -log_prob
+        nll = -2.0 * ops.real(y_pred)  # y_pred is log_psi, and log P = 2 Re log_psi
         if sample_weight is not None:
             nll = nll * ops.cast(sample_weight, nll.dtype)
         return ops.mean(nll)
