@@ -7,14 +7,32 @@ The subpackages follow the data flow of a calculation: `lattice` -> `operators` 
 
 __version__ = "0.1.0"
 
-__all__ = ["VMC", "__version__", "estimate"]
+# Importing the Keras subpackages registers their serializable classes, so that
+# `import kerasnqs` is enough for `keras.saving.load_model` to read a saved model.
+from kerasnqs import (
+    baselines,
+    datasets,
+    exact,
+    lattice,
+    layers,
+    models,
+    operators,
+    vmc,
+    zoo,
+)
+from kerasnqs.vmc import VMC, estimate
 
-
-def __getattr__(name):
-    # `kerasnqs.VMC` and `kerasnqs.estimate` load TensorFlow on first use, so that
-    # `kerasnqs.lattice`, `kerasnqs.exact` and `kerasnqs exact` start without it.
-    if name in ("VMC", "estimate"):
-        from kerasnqs import vmc
-
-        return getattr(vmc, name)
-    raise AttributeError(f"module 'kerasnqs' has no attribute {name!r}")
+__all__ = [
+    "VMC",
+    "__version__",
+    "baselines",
+    "datasets",
+    "estimate",
+    "exact",
+    "lattice",
+    "layers",
+    "models",
+    "operators",
+    "vmc",
+    "zoo",
+]

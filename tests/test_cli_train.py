@@ -1,6 +1,8 @@
 """`kerasnqs train` and `kerasnqs evaluate` through the command-line entry point."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -62,6 +64,19 @@ def test_evaluate_estimates_the_saved_model(trained_run, capsys):
     assert main(["evaluate", str(trained_run / "model.keras"), "--samples", "1000"]) == 0
     printed = capsys.readouterr().out
     assert "energy:" in printed and "relative error:" in printed
+
+
+def test_evaluate_loads_the_saved_model_in_a_fresh_process(trained_run):
+    # A new interpreter has registered nothing yet: `import kerasnqs` must be enough.
+    command = ["evaluate", str(trained_run / "model.keras"), "--samples", "500"]
+    result = subprocess.run(
+        [sys.executable, "-m", "kerasnqs.cli.main", *command],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "relative error:" in result.stdout
 
 
 def test_config_file_supplies_settings_and_flags_override_it(tmp_path):

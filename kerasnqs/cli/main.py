@@ -13,13 +13,9 @@ status 2.
 """
 
 import argparse
-import os
 import sys
 
-# TensorFlow is imported lazily by the sub-commands; keep its C++ start-up log quiet.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from kerasnqs.cli import evaluate, exact, train, zoo  # noqa: E402
+from kerasnqs.cli import evaluate, exact, train, zoo
 
 COMMANDS = (train, evaluate, exact, zoo)
 """The sub-command modules, in the order `kerasnqs --help` lists them."""
