@@ -5,13 +5,12 @@ Usage, from the repository root:
     python zoo/build.py zoo/recipes/tfim-chain-20-h1.toml
 
 The recipe is a `kerasnqs train --config` file, and the build runs exactly that
-command (with the training seed also seeding the initial weights, so that a build is
-reproducible), in a temporary folder. It then reads the run's `summary.json` (whose
-final estimate uses the recipe's `eval-samples`, at least `MIN_EVAL_SAMPLES`) and its
-`model.keras`, and writes the model with `kerasnqs.zoo.save` into
-`kerasnqs/zoo/models/NAME/` of this repository, NAME being the recipe's file name.
-The wall time recorded is the one `kerasnqs train` reports: training plus its final
-estimate.
+command (whose seed also seeds the initial weights, so that a build is reproducible) in
+a temporary folder. It then reads the run's `summary.json` (whose final estimate uses
+the recipe's `eval-samples`, at least `MIN_EVAL_SAMPLES`) and its `model.keras`, and
+writes the model with `kerasnqs.zoo.save` into `kerasnqs/zoo/models/NAME/` of this
+repository, NAME being the recipe's file name. The wall time recorded is the one
+`kerasnqs train` reports: training plus its final estimate.
 """
 
 import argparse
@@ -70,14 +69,8 @@ def check_recipe(recipe):
 
 
 def train_from_recipe(recipe, run_dir):
-    """Runs `kerasnqs train --config RECIPE --out RUN_DIR`, with seeded initial weights."""
-    import keras
-
-    from kerasnqs.cli import train
-
+    """Runs `kerasnqs train --config RECIPE --out RUN_DIR` (which seeds the weights too)."""
     args = train_args(recipe, run_dir)
-    # `kerasnqs train` builds the wavefunction before seeding; seed it here too.
-    keras.utils.set_random_seed(train.resolve_settings(args)["seed"])
     args.run(args)
 
 
