@@ -115,7 +115,10 @@ def describe_model(vmc):
 
     config = vmc.wavefunction.get_config()
     if type(vmc.wavefunction).__name__ == "RNNWavefunction":
-        model = f"{config['cell'].upper()} RNN wavefunction, {config['units']} units"
+        cell = config["cell"].upper()
+        if config["lattice"]["name"] == "square":
+            cell = f"2D {cell}"
+        model = f"{cell} RNN wavefunction, {config['units']} units"
         if config["depth"] > 1:
             model += f" x {config['depth']} layers"
         if config["phase"]:
