@@ -5,7 +5,15 @@ The subpackages follow the data flow of a calculation: `lattice` -> `operators` 
 -> `vmc` (training and estimates); `zoo` wraps saved models.
 """
 
+import os
+import sys
+
 __version__ = "0.1.0"
+
+if os.path.basename(sys.argv[0]) == "kerasnqs":
+    # The `kerasnqs` command keeps TensorFlow's C++ log quiet; the level must be set
+    # before TensorFlow loads, below. A library import leaves the user's setting alone.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # Importing the Keras subpackages registers their serializable classes, so that
 # `import kerasnqs` is enough for `keras.saving.load_model` to read a saved model.
