@@ -4,8 +4,10 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+from kerasnqs.cli.evaluate import load_vmc
 from kerasnqs.cli.main import main
 
 QUICK = [
@@ -79,6 +81,30 @@ def test_evaluate_loads_the_saved_model_in_a_fresh_process(trained_run):
     assert "relative error:" in result.stdout
 
 
+def test_init_from_starts_a_larger_chain_with_the_weights_of_a_smaller_one(trained_run, tmp_path):
+    source = str(trained_run / "model.keras")
+    out = tmp_path / "larger"
+    argv = ["--size", "9", "--units", "8", "--steps", "1", "--samples", "16"]
+    # A learning rate of 1e-9 moves each weight by about 1e-9 in one Adam step.
+    argv += ["--lr", "1e-9", "--eval-samples", "100", "--init-from", source]
+    assert main(["train", *argv, "--out", str(out)]) == 0
+    assert json.loads((out / "config.json").read_text())["init_from"] == source
+    larger = load_vmc(str(out / "model.keras")).wavefunction
+    assert larger.n_sites == 9
+    trained = load_vmc(source).wavefunction.get_weights()
+    assert len(larger.get_weights()) == len(trained)
+    for started, weight in zip(larger.get_weights(), trained, strict=True):
+        np.testing.assert_allclose(started, weight, atol=1e-6)
+
+
+def test_init_from_refuses_another_architecture(trained_run, capsys, tmp_path):
+    argv = ["--units", "4", "--init-from", str(trained_run / "model.keras")]
+    assert main(["train", *argv, "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("kerasnqs: error: --init-from") and "--units" in error
+    assert len(error.strip().splitlines()) == 1
+
+
 def test_config_file_supplies_settings_and_flags_override_it(tmp_path):
     config = tmp_path / "run.toml"
     config.write_text(
@@ -126,8 +152,9 @@ def test_same_seed_gives_the_same_run(tmp_path):
         (["--steps", "0"], "--steps"),
         (["--lr", "-1"], "--lr"),
         (["--cell", "lstm"], "cell"),
+        (["--init-from", "tfim-chain-20-h"], "--init-from"),
     ],
-    ids=["system", "size", "magnetization", "config", "steps", "lr", "cell"],
+    ids=["system", "size", "magnetization", "config", "steps", "lr", "cell", "init-from"],
 )
 def test_bad_input_is_one_line_and_exit_code_2(argv, match, capsys, tmp_path):
     assert main(["train", *argv, "--out", str(tmp_path / "out")]) == 2

@@ -21,6 +21,7 @@ TRAINING_DEFAULTS = {
     "chunk_size": None,
     "eval_samples": 50000,
     "steps_per_epoch": 25,
+    "init_from": None,
     "out": "kerasnqs-run",
 }
 
@@ -50,6 +51,13 @@ def add_parser(subparsers):
     group.add_argument("--seed", type=int, help="random seed (0)")
     group.add_argument("--chunk-size", type=int, help="connected configurations per chunk")
     group.add_argument("--eval-samples", type=int, help="samples of the final estimate (50000)")
+    group.add_argument(
+        "--init-from",
+        metavar="MODEL",
+        help="start from the weights of a zoo model (name or folder) or of a model.keras "
+        "written by kerasnqs train, with the same architecture; an RNN's weights are "
+        "shared by all sites, so a model of a smaller lattice can start a larger one",
+    )
     group.add_argument("--out", help="output folder (kerasnqs-run)")
     group.add_argument("--config", help="a TOML file with the same keys as the flags")
     # Every flag defaults to None so that a config file can fill what the command line
@@ -127,6 +135,38 @@ def build_wavefunction(settings, lattice):
     )
 
 
+def load_initial_weights(wavefunction, source):
+    """Sets the weights of `wavefunction` to those of the model saved at `source`.
+
+    Args:
+        wavefunction: the freshly built wavefunction.
+        source: a zoo name or folder, or a `.keras` file written by `kerasnqs train`.
+
+    Raises:
+        ValueError: if `source` cannot be read or its weights do not fit `wavefunction`.
+    """
+    from kerasnqs import zoo
+    from kerasnqs.cli import evaluate
+
+    try:
+        if source.endswith(".keras"):
+            trained = evaluate.load_vmc(source).wavefunction
+        else:
+            trained = zoo.load(source)
+    except (ValueError, OSError) as error:
+        raise ValueError(f"--init-from: {error}") from None
+    shapes = [tuple(weight.shape) for weight in trained.weights]
+    expected = [tuple(weight.shape) for weight in wavefunction.weights]
+    if type(trained) is not type(wavefunction) or shapes != expected:
+        raise ValueError(
+            f"--init-from {source!r} holds a {type(trained).__name__} with weights of "
+            f"shapes {shapes}, but the settings build a {type(wavefunction).__name__} with "
+            f"{expected}: use the same --model, --cell, --units, --depth, --phase and "
+            "lattice dimension"
+        )
+    wavefunction.set_weights(trained.get_weights())
+
+
 def _check_positive(settings, *keys):
     for key in keys:
         value = settings[key]
@@ -150,6 +190,8 @@ def run(args):
 
     keras.utils.set_random_seed(settings["seed"])  # before any weight is initialized
     wavefunction = build_wavefunction(settings, lattice)
+    if settings["init_from"] is not None:
+        load_initial_weights(wavefunction, settings["init_from"])
     exact_energy, exact_source = reference_energy(hamiltonian, settings["magnetization"])
     if exact_energy is not None:
         print(f"exact energy: {exact_energy:.10f} ({exact_source})")
