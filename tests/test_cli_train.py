@@ -164,6 +164,14 @@ def test_bad_input_is_one_line_and_exit_code_2(argv, match, capsys, tmp_path):
     assert len(error.strip().splitlines()) == 1
 
 
+def test_config_file_with_a_non_text_init_from_is_a_clear_error(tmp_path, capsys):
+    config = tmp_path / "run.toml"
+    config.write_text("size = 4\ninit-from = 5\n")
+    assert main(["train", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("kerasnqs: error: --init-from must be") and "Traceback" not in error
+
+
 def test_unreadable_config_file_is_a_clear_error(tmp_path, capsys):
     config = tmp_path / "bad.toml"
     config.write_text("steps = [unclosed\n")

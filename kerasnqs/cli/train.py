@@ -148,6 +148,8 @@ def load_initial_weights(wavefunction, source):
     from kerasnqs import zoo
     from kerasnqs.cli import evaluate
 
+    if not isinstance(source, str):
+        raise ValueError(f"--init-from must be a zoo name or a path, got {source!r}")
     try:
         if source.endswith(".keras"):
             trained = evaluate.load_vmc(source).wavefunction
