@@ -21,36 +21,26 @@ import tempfile
 
 RECIPES = pathlib.Path(__file__).resolve().parents[1] / "zoo" / "recipes"
 
+J1J2_RING = {
+    "system": "j1j2",
+    "size": "20",
+    "pbc": True,
+    "marshall_sign": True,
+    "magnetization": 0.0,
+    "phase": True,
+    "units": 48,
+    "steps": 2000,
+    "lr": 5e-3,
+}
+"""The J1-J2 rows: beyond j2 = 0 the Marshall-rotated ground state has signs, hence `phase`."""
+
 MAIN_TABLE = {
     # Systems with a zoo model train its recipe, so the table and the zoo agree.
     "tfim-chain-20-h1": RECIPES / "tfim-chain-20-h1.toml",
     "tfim-chain-50-h1": RECIPES / "tfim-chain-50-h1.toml",
     "tfim-square-4x4-h3": RECIPES / "tfim-square-4x4-h3.toml",
     "heisenberg-chain-20-pbc": RECIPES / "heisenberg-chain-20-pbc.toml",
-    "j1j2-chain-20-j2-0.2": {
-        "system": "j1j2",
-        "size": "20",
-        "pbc": True,
-        "j2": 0.2,
-        "marshall_sign": True,
-        "magnetization": 0.0,
-        "phase": True,
-        "units": 48,
-        "steps": 2000,
-        "lr": 5e-3,
-    },
-    "j1j2-chain-20-j2-0.5": {
-        "system": "j1j2",
-        "size": "20",
-        "pbc": True,
-        "j2": 0.5,
-        "marshall_sign": True,
-        "magnetization": 0.0,
-        "phase": True,
-        "units": 48,
-        "steps": 2000,
-        "lr": 5e-3,
-    },
+    **{f"j1j2-chain-20-j2-{j2}": {**J1J2_RING, "j2": j2} for j2 in (0.2, 0.5)},
 }
 
 MIXTURE_TABLE = {
