@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kerasnqs.layers.per_sample import add_bias, dense
 from kerasnqs.layers.rnn_cell import RNNCell
 
 
@@ -64,10 +65,11 @@ class GRUCell(RNNCell):
     def call(self, inputs, neighbor_states):
         units = self.units
         states = ops.concatenate(list(neighbor_states), axis=-1)
-        from_inputs = ops.matmul(inputs, self.kernel) + self.bias
-        from_states = ops.matmul(states, self.recurrent_kernel)
+        from_inputs = dense(inputs, self.kernel, self.bias)
+        from_states = dense(states, self.recurrent_kernel)
         z_x, r_x, h_x = ops.split(from_inputs, 3, axis=-1)
-        z_h, r_h, h_h = ops.split(from_states[:, : 3 * units] + self.recurrent_bias, 3, axis=-1)
+        recurrent = add_bias(from_states[:, : 3 * units], self.recurrent_bias)
+        z_h, r_h, h_h = ops.split(recurrent, 3, axis=-1)
         carry = neighbor_states[0] if self.n_neighbors == 1 else from_states[:, 3 * units :]
         update = ops.sigmoid(z_x + z_h)
         reset = ops.sigmoid(r_x + r_h)

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerasnqs.layers.per_sample import dense
+
 LOCAL_SIZE = 2
 
 
@@ -42,7 +44,7 @@ class SoftmaxHead(keras.layers.Layer):
 
     def logits(self, hidden):
         """Returns `U h + c`, shape `(batch, 2)`."""
-        return ops.matmul(hidden, self.kernel) + self.bias
+        return dense(hidden, self.kernel, self.bias)
 
     def log_probabilities(self, hidden):
         """Returns `log softmax(U h + c)`, shape `(batch, 2)`."""

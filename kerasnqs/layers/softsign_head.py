@@ -5,6 +5,7 @@ import math
 import keras
 from keras import ops
 
+from kerasnqs.layers.per_sample import dense
 from kerasnqs.layers.softmax_head import LOCAL_SIZE
 
 
@@ -44,7 +45,7 @@ class SoftsignHead(keras.layers.Layer):
         self.bias = self.add_weight(name="bias", shape=(LOCAL_SIZE,), initializer="zeros")
 
     def call(self, hidden):
-        pre_activation = ops.matmul(hidden, self.kernel) + self.bias
+        pre_activation = dense(hidden, self.kernel, self.bias)
         # Written out rather than `ops.softsign`: TensorFlow has no gradient for the
         # gradient of its Softsign op, which persistent tapes and second-order methods need.
         return math.pi * pre_activation / (1.0 + ops.abs(pre_activation))

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kerasnqs.layers.per_sample import dense
 from kerasnqs.layers.rnn_cell import RNNCell
 
 
@@ -54,8 +55,8 @@ class VanillaRNNCell(RNNCell):
 
     def call(self, inputs, neighbor_states):
         states = ops.concatenate(list(neighbor_states), axis=-1)
-        pre_activation = (
-            ops.matmul(states, self.recurrent_kernel) + ops.matmul(inputs, self.kernel) + self.bias
+        pre_activation = dense(states, self.recurrent_kernel) + dense(
+            inputs, self.kernel, self.bias
         )
         return self.activation(pre_activation)
 

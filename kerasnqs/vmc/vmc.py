@@ -16,7 +16,9 @@ class VMC(keras.Model):
     """Trains a wavefunction towards the ground state of a Hamiltonian.
 
     Each training step draws `n_samples` exact samples from the wavefunction, computes
-    their local energies, and applies the optimizer to the energy gradient. `fit` needs no
+    their local energies and the energy gradient, turns the gradient into an update
+    with the `preconditioner` if there is one (for example stochastic reconfiguration,
+    `kerasnqs.vmc.SR`), and applies the optimizer to it. `fit` needs no
     data: it shows the usual Keras progress bar, returns a `History` with `energy`,
     `energy_error` and `variance` per epoch (means over the epoch's steps) and `loss`, the
     objective being minimized (the energy, or the free energy while annealing), and
@@ -47,6 +49,11 @@ class VMC(keras.Model):
             evaluated at once; bounds the memory of the local energies. `None` evaluates
             them all together.
         seed: an integer; the same seed gives the same training history on CPU.
+        preconditioner: `None` (the optimizer gets the gradient) or a callable such as
+            `kerasnqs.vmc.SR(diag_shift=1e-3)`, called as
+            `preconditioner(wavefunction, configs, local_objective, step)` with the
+            step's samples and `eps = E_loc + T log P`, returning one update tensor per
+            trainable weight. Defaults to `None`.
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -64,13 +71,30 @@ class VMC(keras.Model):
     ['energy', 'energy_error', 'loss', 'variance']
     """
 
-    def __init__(self, wavefunction, hamiltonian, n_samples=500, chunk_size=None, seed=0, **kwargs):
+    def __init__(
+        self,
+        wavefunction,
+        hamiltonian,
+        n_samples=500,
+        chunk_size=None,
+        seed=0,
+        preconditioner=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if isinstance(wavefunction, dict):
             wavefunction = keras.saving.deserialize_keras_object(wavefunction)
         if isinstance(hamiltonian, dict):
             hamiltonian = operators_lib.from_config(hamiltonian)
+        if isinstance(preconditioner, dict):
+            preconditioner = keras.saving.deserialize_keras_object(preconditioner)
         _validate(wavefunction, hamiltonian, n_samples, chunk_size, seed)
+        if preconditioner is not None and not callable(preconditioner):
+            raise ValueError(
+                "`preconditioner` must be None or a preconditioner such as "
+                f"kerasnqs.vmc.SR(), got {preconditioner!r}."
+            )
+        self.preconditioner = preconditioner
         self.wavefunction = wavefunction
         self.hamiltonian = hamiltonian
         self.n_samples = int(n_samples)
@@ -100,30 +124,48 @@ class VMC(keras.Model):
 
     def train_step(self, data):
         del data  # VMC makes its own data.
-        wavefunction = self.wavefunction
-        seed = seeds.fold_in(self._base_seed, self.optimizer.iterations)
-        configs, sample_log_psi = wavefunction.sample(self.n_samples, seed)
-        local_energies = tf.stop_gradient(
-            local_values(wavefunction, self.hamiltonian, configs, sample_log_psi, self.chunk_size)
+        configs, log_psi, local_energies = self._sample_and_measure()
+        log_prob = 2.0 * tf.math.real(log_psi)
+        local_objective = local_energies + tf.cast(
+            self.temperature * log_prob, local_energies.dtype
         )
-        energy = tf.reduce_mean(local_energies)
-        with tf.GradientTape() as tape:
-            log_psi = wavefunction.log_psi(configs)
-            loss = _energy_gradient_loss(log_psi, local_energies - energy)
-            loss += self.temperature * _entropy_gradient_loss(log_psi)
-        gradients = tape.gradient(loss, wavefunction.trainable_variables)
-        mean_log_prob = 2.0 * tf.reduce_mean(tf.math.real(log_psi))
-
-        real_energy = tf.math.real(energy)
-        finite = tf.math.is_finite(real_energy)
+        gradients = self._gradients(configs, local_objective)
+        energy = tf.math.real(tf.reduce_mean(local_energies))
+        finite = tf.math.is_finite(energy)
         for gradient in gradients:
             finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(gradient)))
         tf.cond(
             finite,
-            lambda: self._apply(gradients, real_energy, local_energies, mean_log_prob),
+            lambda: self._apply(gradients, energy, local_energies, tf.reduce_mean(log_prob)),
             lambda: self._flag_nonfinite(),
         )
         return self._logs()
+
+    def _sample_and_measure(self):
+        """Draws this step's samples; returns them, their `log_psi` and local energies."""
+        seed = seeds.fold_in(self._base_seed, self.optimizer.iterations)
+        configs, log_psi = self.wavefunction.sample(self.n_samples, seed)
+        local_energies = local_values(
+            self.wavefunction, self.hamiltonian, configs, log_psi, self.chunk_size
+        )
+        return configs, log_psi, tf.stop_gradient(local_energies)
+
+    def _gradients(self, configs, local_objective):
+        """The update direction, one tensor per trainable weight.
+
+        Without a preconditioner, the gradient of the objective,
+        `2 Re < d(log psi)^* (eps - <eps>) >` with `eps = E_loc + T log P`; with one,
+        what the preconditioner makes of the same samples.
+        """
+        wavefunction = self.wavefunction
+        if self.preconditioner is not None:
+            return self.preconditioner(
+                wavefunction, configs, local_objective, self.optimizer.iterations
+            )
+        centered = local_objective - tf.reduce_mean(local_objective)
+        with tf.GradientTape() as tape:
+            loss = _objective_gradient_loss(wavefunction.log_psi(configs), centered)
+        return tape.gradient(loss, wavefunction.trainable_variables)
 
     def _apply(self, gradients, energy, local_energies, mean_log_prob):
         self.optimizer.apply(gradients, self.wavefunction.trainable_variables)
@@ -219,22 +261,23 @@ class VMC(keras.Model):
             n_samples=self.n_samples,
             chunk_size=self.chunk_size,
             seed=self.seed,
+            preconditioner=None
+            if self.preconditioner is None
+            else keras.saving.serialize_keras_object(self.preconditioner),
         )
         return config
 
 
-def _energy_gradient_loss(log_psi, centered_local_energies):
-    """A surrogate whose gradient is `2 Re < d(log psi)^* (E_loc - <E_loc>) >`."""
+def _objective_gradient_loss(log_psi, centered_objective):
+    """A surrogate whose gradient is `2 Re < d(log psi)^* (eps - <eps>) >`.
+
+    With `eps = E_loc + T log P` and `log P = 2 Re log psi`, this is the energy gradient
+    plus `T < d(log P) (log P - <log P>) >`, the gradient of the entropy term.
+    """
+    centered_objective = tf.stop_gradient(centered_objective)
     if log_psi.dtype.is_complex:
-        return 2.0 * tf.reduce_mean(tf.math.real(tf.math.conj(log_psi) * centered_local_energies))
-    return 2.0 * tf.reduce_mean(log_psi * tf.math.real(centered_local_energies))
-
-
-def _entropy_gradient_loss(log_psi):
-    """A surrogate whose gradient is `< d(log P) (log P - <log P>) >` with `P = |psi|^2`."""
-    log_prob = 2.0 * tf.math.real(log_psi)
-    centered = tf.stop_gradient(log_prob - tf.reduce_mean(log_prob))
-    return tf.reduce_mean(log_prob * centered)
+        return 2.0 * tf.reduce_mean(tf.math.real(tf.math.conj(log_psi) * centered_objective))
+    return 2.0 * tf.reduce_mean(log_psi * tf.math.real(centered_objective))
 
 
 class _NonFiniteGuard(keras.callbacks.Callback):

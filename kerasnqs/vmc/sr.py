@@ -1,0 +1,189 @@
+"""Stochastic reconfiguration: the natural-gradient preconditioner of VMC."""
+
+import keras
+import tensorflow as tf
+
+from kerasnqs.vmc.log_derivatives import log_derivatives
+
+SOLVERS = ("auto", "sample", "parameter")
+
+
+@keras.saving.register_keras_serializable(package="kerasnqs")
+class SR:
+    """Stochastic reconfiguration (SR), with the minimal-step (MinSR) solver.
+
+    Passed to `kerasnqs.VMC(..., preconditioner=SR())`, it turns the energy gradient
+    into the SR update before the Keras optimizer applies it, so any optimizer,
+    learning-rate schedule and callback keeps working. With `keras.optimizers.SGD(lr)`
+    a step is one step `lr` of imaginary-time evolution projected on the model.
+
+    Mathematical details:
+
+    With the per-sample log-derivatives `O_k(sigma) = d log psi(sigma) / d theta_k`
+    (see `kerasnqs.vmc.log_derivatives`), their deviations from the sample mean
+    `dO = O - <O>`, and the deviations of the local objective
+    `eps(sigma) = E_loc(sigma) + T log P(sigma)` from its mean, the update `x` solves
+
+        (S + lambda I) x = F,    S = Re < dO^* dO^T >,    F = Re < dO^* eps >
+
+    where `lambda` is `diag_shift` and `<.>` the mean over samples (`F` is half the
+    energy gradient). Writing `A` for the real matrix that stacks the rows
+    `Re dO(sigma) / sqrt(N)` and, for a complex `log psi`, `Im dO(sigma) / sqrt(N)`, and
+    `e` for the matching stack of `eps`, `S = A^T A` and `F = A^T e`, so that
+
+        x = (A^T A + lambda)^-1 A^T e = A^T (A A^T + lambda)^-1 e.
+
+    The left form solves in parameter space (a `P x P` system, `P` weights); the right
+    one in sample space (MinSR, Chen & Heyl, arXiv 2302.01941: an `N x N` system, or
+    `2N x 2N` for a complex `log psi`), which is the cheaper one when there are fewer
+    samples than weights. Both give the same `x`. The system is formed and solved by a
+    Cholesky factorization in float64.
+
+    Args:
+        diag_shift: `lambda`, a float > 0, or a `keras.optimizers.schedules`
+            schedule of the training step (for example `ExponentialDecay`).
+            Defaults to 1e-3.
+        solver: `"sample"` (MinSR), `"parameter"`, or `"auto"` (the default: the
+            smaller system of the two).
+
+    Example:
+
+    >>> import keras
+    >>> import kerasnqs
+    >>> from kerasnqs.lattice import Chain
+    >>> from kerasnqs.models import RNNWavefunction
+    >>> from kerasnqs.operators import TFIM
+    >>> chain = Chain(6)
+    >>> vmc = kerasnqs.VMC(
+    ...     RNNWavefunction(chain, units=8),
+    ...     TFIM(chain, h=1.0),
+    ...     n_samples=64,
+    ...     preconditioner=kerasnqs.vmc.SR(diag_shift=1e-2),
+    ... )
+    >>> vmc.compile(optimizer=keras.optimizers.SGD(0.05))
+    >>> history = vmc.fit(epochs=1, steps_per_epoch=3, verbose=0)
+    >>> len(history.history["energy"])
+    1
+    """
+
+    def __init__(self, diag_shift=1e-3, solver="auto"):
+        if isinstance(diag_shift, dict):
+            diag_shift = keras.optimizers.schedules.deserialize(diag_shift)
+        if not isinstance(diag_shift, keras.optimizers.schedules.LearningRateSchedule):
+            if (
+                isinstance(diag_shift, bool)
+                or not isinstance(diag_shift, int | float)
+                or not diag_shift > 0
+                or diag_shift == float("inf")
+            ):
+                raise ValueError(
+                    "`diag_shift` must be a finite number > 0 or a "
+                    f"keras.optimizers.schedules.LearningRateSchedule, got {diag_shift!r}."
+                )
+            diag_shift = float(diag_shift)
+        if solver not in SOLVERS:
+            raise ValueError(f"`solver` must be one of {SOLVERS}, got {solver!r}.")
+        self.diag_shift = diag_shift
+        self.solver = solver
+
+    def __call__(self, wavefunction, configs, local_objective, step):
+        """Returns the SR update, one tensor per trainable variable of `wavefunction`.
+
+        Args:
+            wavefunction: the `kerasnqs.models.Wavefunction` being trained.
+            configs: the samples, an integer tensor `(N, n_sites)`.
+            local_objective: `eps(sigma)` of every sample, shape `(N,)`.
+            step: the training step (for a `diag_shift` schedule).
+        """
+        derivatives = log_derivatives(wavefunction, configs)
+        update = self.direction(derivatives, local_objective, diag_shift=self.shift_at(step))
+        return _unflatten(update, wavefunction.trainable_variables)
+
+    def shift_at(self, step):
+        """The diagonal shift at training step `step`, a float64 tensor."""
+        if isinstance(self.diag_shift, keras.optimizers.schedules.LearningRateSchedule):
+            return tf.cast(self.diag_shift(step), tf.float64)
+        return tf.constant(self.diag_shift, tf.float64)
+
+    def direction(self, derivatives, local_objective, weights=None, diag_shift=None):
+        """Returns `x = (S + lambda)^-1 F` as a float64 vector of the flattened weights.
+
+        Args:
+            derivatives: `O`, shape `(N, P)`, real or complex.
+            local_objective: `eps`, shape `(N,)`, real or complex.
+            weights: optional probabilities of the rows, shape `(N,)`, summing to one
+                (for exact expectations over all configurations); defaults to `1 / N`.
+            diag_shift: `lambda`; defaults to the constant `diag_shift`.
+
+        Returns:
+            A float64 tensor `(P,)`.
+        """
+        if diag_shift is None:
+            diag_shift = self.shift_at(0)
+        matrix, rhs = _stacked_system(derivatives, local_objective, weights)
+        n_rows, n_parameters = matrix.shape
+        solver = self.solver
+        if solver == "auto":
+            solver = "sample" if n_rows <= n_parameters else "parameter"
+        if solver == "sample":
+            kernel = tf.matmul(matrix, matrix, transpose_b=True)
+            solution = _shifted_solve(kernel, rhs[:, None], diag_shift)
+            return tf.matmul(matrix, solution, transpose_a=True)[:, 0]
+        covariance = tf.matmul(matrix, matrix, transpose_a=True)
+        force = tf.matmul(matrix, rhs[:, None], transpose_a=True)
+        return _shifted_solve(covariance, force, diag_shift)[:, 0]
+
+    def get_config(self):
+        diag_shift = self.diag_shift
+        if isinstance(diag_shift, keras.optimizers.schedules.LearningRateSchedule):
+            diag_shift = keras.optimizers.schedules.serialize(diag_shift)
+        return {"diag_shift": diag_shift, "solver": self.solver}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"SR(diag_shift={self.diag_shift!r}, solver={self.solver!r})"
+
+
+def _stacked_system(derivatives, local_objective, weights):
+    """`A` and `e` of the class docstring, in float64."""
+    derivatives = tf.convert_to_tensor(derivatives)
+    n_samples = derivatives.shape[0]
+    if weights is None:
+        weights = tf.fill((n_samples,), tf.constant(1.0 / n_samples, tf.float64))
+    weights = tf.cast(weights, tf.float64)
+
+    def scaled_deviations(values):
+        """`sqrt(w) (values - <values>)` for complex128 `values` of shape `(N, ...)`."""
+        shape = (n_samples,) + (1,) * (len(values.shape) - 1)
+        mean = tf.reduce_sum(tf.cast(tf.reshape(weights, shape), values.dtype) * values, axis=0)
+        return tf.cast(tf.reshape(tf.sqrt(weights), shape), values.dtype) * (values - mean)
+
+    deviations = scaled_deviations(tf.cast(derivatives, tf.complex128))
+    objective = scaled_deviations(tf.cast(local_objective, tf.complex128))
+    if derivatives.dtype.is_complex:
+        matrix = tf.concat([tf.math.real(deviations), tf.math.imag(deviations)], axis=0)
+        rhs = tf.concat([tf.math.real(objective), tf.math.imag(objective)], axis=0)
+        return matrix, rhs
+    return tf.math.real(deviations), tf.math.real(objective)
+
+
+def _shifted_solve(matrix, rhs, diag_shift):
+    """Solves `(matrix + diag_shift I) x = rhs` for a symmetric positive `matrix`."""
+    shifted = matrix + diag_shift * tf.eye(matrix.shape[0], dtype=matrix.dtype)
+    return tf.linalg.cholesky_solve(tf.linalg.cholesky(shifted), rhs)
+
+
+def _unflatten(vector, variables):
+    """Splits a flat vector into tensors shaped (and typed) like `variables`."""
+    pieces, start = [], 0
+    for variable in variables:
+        size = 1
+        for dim in variable.shape:
+            size *= dim
+        piece = tf.reshape(vector[start : start + size], variable.shape)
+        pieces.append(tf.cast(piece, variable.dtype))
+        start += size
+    return pieces

@@ -1,0 +1,171 @@
+"""Stochastic reconfiguration: per-sample derivatives, the SR direction, and training."""
+
+import keras
+import numpy as np
+import pytest
+import support
+import tensorflow as tf
+
+import kerasnqs
+from kerasnqs import seeds
+from kerasnqs.lattice import Chain, Square
+from kerasnqs.models import MixtureWavefunction
+from kerasnqs.operators import TFIM, J1J2
+from kerasnqs.vmc import SR, local_values, log_derivatives
+
+MODELS = [
+    pytest.param(Chain(5), dict(units=3, depth=2, phase=True), id="chain-deep-complex"),
+    pytest.param(Square(2, 3), dict(units=3, phase=True), id="square-complex"),
+    pytest.param(Chain(5), dict(units=3, cell="vanilla", magnetization=0.5), id="chain-sector"),
+]
+
+
+def jacobian(model, configs):
+    """`d log psi / d theta` of every configuration, with TensorFlow's own jacobian."""
+    with tf.GradientTape(persistent=True) as tape:
+        log_psi = model.log_psi(configs)
+        parts = [tf.math.real(log_psi), tf.math.imag(log_psi)]
+    columns = []
+    for part in parts[: 2 if model.is_complex else 1]:
+        blocks = tape.jacobian(part, model.trainable_variables, experimental_use_pfor=False)
+        columns.append(np.concatenate([np.reshape(b, (len(configs), -1)) for b in blocks], 1))
+    return columns[0] + 1j * columns[1] if model.is_complex else columns[0]
+
+
+@pytest.mark.parametrize("lattice, kwargs", MODELS)
+def test_log_derivatives_equal_the_jacobian(lattice, kwargs):
+    model = support.make_model(lattice, dtype="float64", **kwargs)
+    configs, _ = model.sample(7, seed=3)
+    derivatives = log_derivatives(model, configs).numpy()
+    np.testing.assert_allclose(derivatives, jacobian(model, configs), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+def test_log_derivatives_compile(jit_compile):
+    model = support.make_model(Chain(5), units=3, phase=True, dtype="float64")
+    configs, _ = model.sample(6, seed=1)
+    compiled = tf.function(lambda c: log_derivatives(model, c), jit_compile=jit_compile)
+    np.testing.assert_allclose(compiled(configs), jacobian(model, configs), rtol=1e-9, atol=1e-11)
+
+
+def exact_system(model, hamiltonian):
+    """Every configuration of the model's support, its probability and local energy."""
+    configs = support.all_configurations(model.n_sites)
+    log_prob = model.log_prob(configs).numpy()
+    keep = np.isfinite(log_prob)
+    configs = configs[keep]
+    return configs, np.exp(log_prob[keep]), local_values(model, hamiltonian, configs).numpy()
+
+
+SYSTEMS = [
+    pytest.param(dict(units=4), lambda c: TFIM(c, h=0.7), id="tfim-real"),
+    pytest.param(
+        dict(units=4, phase=True, magnetization=0),
+        lambda c: J1J2(c, j2=0.4),
+        id="j1j2-complex-sector",
+    ),
+]
+
+
+@pytest.mark.parametrize("kwargs, make_hamiltonian", SYSTEMS)
+@pytest.mark.parametrize("solver", ["parameter", "sample"])
+def test_sr_direction_solves_the_exact_sr_equation(kwargs, make_hamiltonian, solver):
+    chain = Chain(6, pbc=True)
+    model = support.make_model(chain, dtype="float64", scale=0.5, **kwargs)
+    configs, probabilities, local_energies = exact_system(model, make_hamiltonian(chain))
+    # The SR equation written out independently: S = Re Cov(O*, O), F = Re Cov(O*, E_loc).
+    o = jacobian(model, configs)
+    do = o - probabilities @ o
+    de = local_energies - probabilities @ local_energies
+    s = np.real((probabilities[:, None] * do.conj()).T @ do)
+    f = np.real((probabilities[:, None] * do.conj()).T @ de)
+    expected = np.linalg.solve(s + 1e-3 * np.eye(len(s)), f)
+
+    direction = SR(diag_shift=1e-3, solver=solver).direction(
+        log_derivatives(model, configs), local_energies, weights=probabilities
+    )
+    np.testing.assert_allclose(direction, expected, rtol=1e-6, atol=1e-9 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("phase", [False, True], ids=["real", "complex"])
+def test_sample_space_solver_equals_parameter_space_solver(phase):
+    model = support.make_model(Chain(8), units=6, phase=phase, dtype="float64")
+    configs, _ = model.sample(20, seed=5)  # 20 (or 40) rows, fewer than the weights
+    energies = local_values(model, TFIM(Chain(8), h=1.0), configs)
+    derivatives = log_derivatives(model, configs)
+    minsr = SR(1e-2, solver="sample").direction(derivatives, energies)
+    sr = SR(1e-2, solver="parameter").direction(derivatives, energies)
+    np.testing.assert_allclose(minsr, sr, rtol=1e-8, atol=1e-10 * np.abs(sr).max())
+
+
+def test_vmc_step_applies_the_sr_update_to_the_step_samples():
+    chain = Chain(6)
+    model = support.make_model(chain, units=4, phase=True, dtype="float64", scale=0.5)
+    hamiltonian = J1J2(chain, j2=0.3)
+    sr = SR(diag_shift=1e-2)
+    vmc = kerasnqs.VMC(model, hamiltonian, n_samples=32, seed=4, preconditioner=sr)
+    vmc.compile(optimizer=keras.optimizers.SGD(0.1))
+    before = [w.numpy() for w in model.trainable_variables]
+    configs, log_psi = model.sample(32, seeds.fold_in(seeds.as_seed(4), 0))
+    energies = local_values(model, hamiltonian, configs, log_psi)
+    expected = sr.direction(log_derivatives(model, configs), energies).numpy()
+
+    vmc.fit(epochs=1, steps_per_epoch=1, verbose=0)
+    after = [w.numpy() for w in model.trainable_variables]
+    change = np.concatenate([(a - b).ravel() for a, b in zip(after, before, strict=True)])
+    np.testing.assert_allclose(change, -0.1 * expected, rtol=1e-6, atol=1e-12)
+
+
+def test_sr_reaches_a_lower_energy_than_adam_in_the_same_steps():
+    chain = Chain(8, pbc=True)
+    hamiltonian = TFIM(chain, h=1.0)
+    exact, _ = kerasnqs.exact.exact_energy(hamiltonian)
+    errors = {}
+    for name, optimizer, preconditioner in (
+        ("adam", keras.optimizers.Adam(1e-2), None),
+        ("sr", keras.optimizers.SGD(0.05), SR(diag_shift=1e-3)),
+    ):
+        keras.utils.set_random_seed(0)
+        model = kerasnqs.models.RNNWavefunction(chain, units=8)
+        vmc = kerasnqs.VMC(model, hamiltonian, n_samples=200, preconditioner=preconditioner)
+        vmc.compile(optimizer=optimizer, jit_compile=True)
+        vmc.fit(epochs=1, steps_per_epoch=60, verbose=0)
+        energy = vmc.estimate(n_samples=4000, seed=1).mean.real
+        errors[name] = abs(energy - exact) / abs(exact)
+    assert errors["sr"] < 0.5 * errors["adam"], errors
+
+
+def test_diag_shift_follows_a_schedule_and_round_trips_through_saving(tmp_path):
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    sr = SR(diag_shift=schedule, solver="sample")
+    assert float(sr.shift_at(10)) == pytest.approx(0.05)
+    chain = Chain(4)
+    vmc = kerasnqs.VMC(
+        kerasnqs.models.RNNWavefunction(chain, units=4), TFIM(chain, h=1.0), preconditioner=sr
+    )
+    vmc.compile(optimizer=keras.optimizers.SGD(0.01))
+    vmc.save(tmp_path / "vmc.keras")
+    loaded = keras.saving.load_model(tmp_path / "vmc.keras")
+    assert isinstance(loaded.preconditioner, SR)
+    assert loaded.preconditioner.solver == "sample"
+    assert float(loaded.preconditioner.shift_at(20)) == pytest.approx(0.025)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(diag_shift=0.0), "diag_shift"),
+        (dict(diag_shift=float("nan")), "diag_shift"),
+        (dict(diag_shift="big"), "diag_shift"),
+        (dict(solver="cg"), "solver"),
+    ],
+)
+def test_bad_arguments_name_themselves(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SR(**kwargs)
+
+
+def test_models_whose_weights_are_not_probed_are_refused():
+    model = MixtureWavefunction(Chain(4), n_components=2)
+    with pytest.raises(ValueError, match="per_sample"):
+        log_derivatives(model, np.zeros((3, 4), "int32"))
