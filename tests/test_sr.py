@@ -1,5 +1,7 @@
 """Stochastic reconfiguration: per-sample derivatives, the SR direction, and training."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import kerasnqs
 from kerasnqs import seeds
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.models import MixtureWavefunction
-from kerasnqs.operators import TFIM, J1J2
+from kerasnqs.operators import J1J2, TFIM
 from kerasnqs.vmc import SR, local_values, log_derivatives
 
 MODELS = [
@@ -117,22 +119,23 @@ def test_vmc_step_applies_the_sr_update_to_the_step_samples():
 
 
 def test_sr_reaches_a_lower_energy_than_adam_in_the_same_steps():
-    chain = Chain(8, pbc=True)
+    # Measured: after 30 steps, relative errors 5e-2 (Adam) and 6e-5 (SR, SGD 0.1).
+    chain = Chain(6, pbc=True)
     hamiltonian = TFIM(chain, h=1.0)
     exact, _ = kerasnqs.exact.exact_energy(hamiltonian)
     errors = {}
     for name, optimizer, preconditioner in (
         ("adam", keras.optimizers.Adam(1e-2), None),
-        ("sr", keras.optimizers.SGD(0.05), SR(diag_shift=1e-3)),
+        ("sr", keras.optimizers.SGD(0.1), SR(diag_shift=1e-3)),
     ):
         keras.utils.set_random_seed(0)
         model = kerasnqs.models.RNNWavefunction(chain, units=8)
-        vmc = kerasnqs.VMC(model, hamiltonian, n_samples=200, preconditioner=preconditioner)
+        vmc = kerasnqs.VMC(model, hamiltonian, n_samples=100, preconditioner=preconditioner)
         vmc.compile(optimizer=optimizer, jit_compile=True)
-        vmc.fit(epochs=1, steps_per_epoch=60, verbose=0)
+        vmc.fit(epochs=1, steps_per_epoch=30, verbose=0)
         energy = vmc.estimate(n_samples=4000, seed=1).mean.real
         errors[name] = abs(energy - exact) / abs(exact)
-    assert errors["sr"] < 0.5 * errors["adam"], errors
+    assert errors["sr"] < 0.05 * errors["adam"], errors
 
 
 def test_diag_shift_follows_a_schedule_and_round_trips_through_saving(tmp_path):
@@ -169,3 +172,26 @@ def test_models_whose_weights_are_not_probed_are_refused():
     model = MixtureWavefunction(Chain(4), n_components=2)
     with pytest.raises(ValueError, match="per_sample"):
         log_derivatives(model, np.zeros((3, 4), "int32"))
+
+
+def test_kerasnqs_train_sr_records_the_preconditioner(tmp_path):
+    from kerasnqs.cli.evaluate import load_vmc
+    from kerasnqs.cli.main import main
+
+    out = tmp_path / "run"
+    flags = ["--size", "6", "--steps", "10", "--samples", "64", "--units", "6"]
+    assert main(["train", *flags, "--eval-samples", "500", "--sr", "--diag-shift", "0.01",
+                 "--lr", "0.05", "--out", str(out)]) == 0  # fmt: skip
+    config = json.loads((out / "config.json").read_text())
+    assert config["sr"] is True and config["diag_shift"] == 0.01
+    vmc = load_vmc(str(out / "model.keras"))
+    assert isinstance(vmc.preconditioner, SR) and vmc.preconditioner.diag_shift == 0.01
+    assert isinstance(vmc.optimizer, keras.optimizers.SGD)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "inf", "nan"])
+def test_kerasnqs_train_rejects_a_bad_diag_shift(value, capsys):
+    from kerasnqs.cli.main import main
+
+    assert main(["train", "--sr", "--diag-shift", value]) == 2
+    assert "--diag-shift" in capsys.readouterr().err

@@ -17,6 +17,8 @@ TRAINING_DEFAULTS = {
     "samples": 500,
     "steps": 1000,
     "lr": 1e-2,
+    "sr": False,
+    "diag_shift": 1e-3,
     "seed": 0,
     "chunk_size": None,
     "eval_samples": 50000,
@@ -47,7 +49,16 @@ def add_parser(subparsers):
     group.add_argument("--samples", type=int, help="samples per training step (500)")
     group.add_argument("--steps", type=int, help="training steps (1000)")
     group.add_argument("--steps-per-epoch", type=int, help="steps per logged epoch (25)")
-    group.add_argument("--lr", type=float, help="initial Adam learning rate (0.01)")
+    group.add_argument(
+        "--lr", type=float, help="initial learning rate (0.01), of Adam, or of SGD with --sr"
+    )
+    group.add_argument(
+        "--sr",
+        action="store_true",
+        help="precondition with stochastic reconfiguration (kerasnqs.vmc.SR) and train "
+        "with SGD instead of Adam",
+    )
+    group.add_argument("--diag-shift", type=float, help="SR diagonal shift (0.001)")
     group.add_argument("--seed", type=int, help="random seed (0)")
     group.add_argument("--chunk-size", type=int, help="connected configurations per chunk")
     group.add_argument("--eval-samples", type=int, help="samples of the final estimate (50000)")
@@ -178,11 +189,20 @@ def _check_positive(settings, *keys):
         raise ValueError(f"--lr must be a positive number, got {settings['lr']!r}")
 
 
+def _check_sr(settings):
+    if not isinstance(settings["sr"], bool):
+        raise ValueError(f"sr must be true or false, got {settings['sr']!r}")
+    shift = settings["diag_shift"]
+    if isinstance(shift, bool) or not isinstance(shift, int | float) or not 0 < shift < math.inf:
+        raise ValueError(f"--diag-shift must be a finite number > 0, got {shift!r}")
+
+
 def run(args):
     settings = resolve_settings(args)
     _check_positive(
         settings, "samples", "steps", "steps_per_epoch", "eval_samples", "chunk_size", "units"
     )
+    _check_sr(settings)
     lattice, hamiltonian = system_args.build_system(settings)
 
     import keras
@@ -208,13 +228,17 @@ def run(args):
         n_samples=settings["samples"],
         chunk_size=settings["chunk_size"],
         seed=settings["seed"],
+        preconditioner=kerasnqs.vmc.SR(settings["diag_shift"]) if settings["sr"] else None,
     )
     steps_per_epoch = min(settings["steps_per_epoch"], settings["steps"])
     epochs = math.ceil(settings["steps"] / steps_per_epoch)
     schedule = keras.optimizers.schedules.CosineDecay(
         settings["lr"], decay_steps=epochs * steps_per_epoch, alpha=0.01
     )
-    vmc.compile(optimizer=keras.optimizers.Adam(schedule), jit_compile=True)
+    optimizer = (
+        keras.optimizers.SGD(schedule) if settings["sr"] else keras.optimizers.Adam(schedule)
+    )
+    vmc.compile(optimizer=optimizer, jit_compile=True)
 
     start = time.perf_counter()
     history = vmc.fit(
