@@ -41,6 +41,12 @@ class RNNCell(keras.layers.Layer):
       memories (an LSTM's `h` and `c`) concatenates them into its state.
     - `build(input_shape)` receives the shape of `inputs`, `(batch, input_dim)`, and
       creates the weights with `add_weight`.
+    - weights enter through `kerasnqs.layers.per_sample.dense(x, kernel, bias)` and
+      `add_bias(values, bias)` rather than `ops.matmul(x, kernel) + bias` (they are
+      the same outside SR): stochastic reconfiguration (`kerasnqs.vmc.SR`) needs the
+      derivatives of every sample separately, which these products provide. A cell
+      written with plain `ops.matmul` trains with any Keras optimizer but is refused
+      by SR with a message naming its weights.
     - `n_neighbors`, a class attribute (1 by default), is the number of neighbour
       steps the cell reads; the model checks it against the lattice (1 on a `Chain`,
       2 on a `Square`). A cell that fits several lattices may set
@@ -63,14 +69,15 @@ class RNNCell(keras.layers.Layer):
     >>> import keras
     >>> from keras import ops
     >>> from kerasnqs.layers import RNNCell
+    >>> from kerasnqs.layers.per_sample import dense
     >>> class MinimalGatedCell(RNNCell):
     ...     def build(self, input_shape):
     ...         self.kernel = self.add_weight(shape=(input_shape[-1], 2 * self.units))
     ...         self.recurrent_kernel = self.add_weight(shape=(self.units, self.units))
     ...     def call(self, inputs, neighbor_states):
     ...         (h_prev,) = neighbor_states
-    ...         gate_x, candidate_x = ops.split(ops.matmul(inputs, self.kernel), 2, axis=-1)
-    ...         z = ops.sigmoid(gate_x + ops.matmul(h_prev, self.recurrent_kernel))
+    ...         gate_x, candidate_x = ops.split(dense(inputs, self.kernel), 2, axis=-1)
+    ...         z = ops.sigmoid(gate_x + dense(h_prev, self.recurrent_kernel))
     ...         return z * h_prev + (1.0 - z) * ops.tanh(candidate_x)
     >>> cell = MinimalGatedCell(4)
     >>> h = cell(ops.zeros((3, 2)), [ops.zeros((3, 4))])

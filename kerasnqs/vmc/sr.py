@@ -89,15 +89,75 @@ class SR:
     def __call__(self, wavefunction, configs, local_objective, step):
         """Returns the SR update, one tensor per trainable variable of `wavefunction`.
 
+        The same as `solve(linear_system(...), step, variables)`; `VMC` calls the two
+        halves separately, so that the system is formed under XLA and solved outside
+        it (XLA's CPU factorizations are slow).
+
         Args:
             wavefunction: the `kerasnqs.models.Wavefunction` being trained.
             configs: the samples, an integer tensor `(N, n_sites)`.
             local_objective: `eps(sigma)` of every sample, shape `(N,)`.
             step: the training step (for a `diag_shift` schedule).
         """
+        system = self.linear_system(wavefunction, configs, local_objective)
+        return self.solve(system, step, wavefunction.trainable_variables)
+
+    def linear_system(self, wavefunction, configs, local_objective, weights=None):
+        """Forms the system to solve from the samples: the expensive, compilable half.
+
+        Args:
+            wavefunction: the `kerasnqs.models.Wavefunction` being trained.
+            configs: the samples, an integer tensor `(N, n_sites)`.
+            local_objective: `eps(sigma)` of every sample, shape `(N,)`.
+            weights: optional probabilities of the rows, shape `(N,)`, summing to one
+                (for exact expectations over all configurations); defaults to `1 / N`.
+
+        Returns:
+            A dict of tensors for `solve`.
+        """
         derivatives = log_derivatives(wavefunction, configs)
-        update = self.direction(derivatives, local_objective, diag_shift=self.shift_at(step))
-        return _unflatten(update, wavefunction.trainable_variables)
+        return self.system_from_derivatives(derivatives, local_objective, weights)
+
+    def system_from_derivatives(self, derivatives, local_objective, weights=None):
+        """`linear_system` from known derivatives `O`, shape `(N, P)`."""
+        matrix, rhs = _stacked_system(derivatives, local_objective, weights)
+        n_rows, n_parameters = matrix.shape
+        solver = self.solver
+        if solver == "auto":
+            solver = "sample" if n_rows <= n_parameters else "parameter"
+        # The products in the model's precision (float32 GEMMs are several times
+        # faster on CPU); the shift and the solve in float64.
+        if solver == "sample":
+            kernel = tf.matmul(matrix, matrix, transpose_b=True)
+            return {"kernel": tf.cast(kernel, tf.float64), "rhs": rhs, "matrix": matrix}
+        covariance = tf.matmul(matrix, matrix, transpose_a=True)
+        force = tf.linalg.matvec(matrix, tf.cast(rhs, matrix.dtype), transpose_a=True)
+        return {"covariance": tf.cast(covariance, tf.float64), "force": tf.cast(force, tf.float64)}
+
+    def solve(self, system, step, variables=None):
+        """Solves a `linear_system` for the update `x = (S + lambda)^-1 F`.
+
+        Args:
+            system: what `linear_system` returned.
+            step: the training step (for a `diag_shift` schedule).
+            variables: the trainable variables; `None` returns the flat float64 `x`.
+
+        Returns:
+            One tensor per variable, shaped and typed like it, or the flat `x`.
+        """
+        diag_shift = self.shift_at(step)
+        if "kernel" in system:
+            solution = _shifted_solve(system["kernel"], system["rhs"][:, None], diag_shift)
+            matrix = system["matrix"]
+            update = tf.linalg.matvec(
+                matrix, tf.cast(solution[:, 0], matrix.dtype), transpose_a=True
+            )
+            update = tf.cast(update, tf.float64)
+        else:
+            update = _shifted_solve(system["covariance"], system["force"][:, None], diag_shift)[
+                :, 0
+            ]
+        return update if variables is None else _unflatten(update, variables)
 
     def shift_at(self, step):
         """The diagonal shift at training step `step`, a float64 tensor."""
@@ -105,7 +165,7 @@ class SR:
             return tf.cast(self.diag_shift(step), tf.float64)
         return tf.constant(self.diag_shift, tf.float64)
 
-    def direction(self, derivatives, local_objective, weights=None, diag_shift=None):
+    def direction(self, derivatives, local_objective, weights=None, step=0):
         """Returns `x = (S + lambda)^-1 F` as a float64 vector of the flattened weights.
 
         Args:
@@ -113,25 +173,12 @@ class SR:
             local_objective: `eps`, shape `(N,)`, real or complex.
             weights: optional probabilities of the rows, shape `(N,)`, summing to one
                 (for exact expectations over all configurations); defaults to `1 / N`.
-            diag_shift: `lambda`; defaults to the constant `diag_shift`.
+            step: the training step whose `diag_shift` to use. Defaults to 0.
 
         Returns:
             A float64 tensor `(P,)`.
         """
-        if diag_shift is None:
-            diag_shift = self.shift_at(0)
-        matrix, rhs = _stacked_system(derivatives, local_objective, weights)
-        n_rows, n_parameters = matrix.shape
-        solver = self.solver
-        if solver == "auto":
-            solver = "sample" if n_rows <= n_parameters else "parameter"
-        if solver == "sample":
-            kernel = tf.matmul(matrix, matrix, transpose_b=True)
-            solution = _shifted_solve(kernel, rhs[:, None], diag_shift)
-            return tf.matmul(matrix, solution, transpose_a=True)[:, 0]
-        covariance = tf.matmul(matrix, matrix, transpose_a=True)
-        force = tf.matmul(matrix, rhs[:, None], transpose_a=True)
-        return _shifted_solve(covariance, force, diag_shift)[:, 0]
+        return self.solve(self.system_from_derivatives(derivatives, local_objective, weights), step)
 
     def get_config(self):
         diag_shift = self.diag_shift
@@ -148,32 +195,47 @@ class SR:
 
 
 def _stacked_system(derivatives, local_objective, weights):
-    """`A` and `e` of the class docstring, in float64."""
+    """`A` (in the precision of `derivatives`) and `e` (float64) of the class docstring."""
     derivatives = tf.convert_to_tensor(derivatives)
     n_samples = derivatives.shape[0]
     if weights is None:
         weights = tf.fill((n_samples,), tf.constant(1.0 / n_samples, tf.float64))
     weights = tf.cast(weights, tf.float64)
 
-    def scaled_deviations(values):
-        """`sqrt(w) (values - <values>)` for complex128 `values` of shape `(N, ...)`."""
+    def scaled_deviations(values, real_dtype):
+        """`sqrt(w) (values - <values>)`, computed in `real_dtype`, for `(N, ...)` values."""
         shape = (n_samples,) + (1,) * (len(values.shape) - 1)
-        mean = tf.reduce_sum(tf.cast(tf.reshape(weights, shape), values.dtype) * values, axis=0)
-        return tf.cast(tf.reshape(tf.sqrt(weights), shape), values.dtype) * (values - mean)
+        w = tf.cast(tf.reshape(weights, shape), real_dtype)
+        if values.dtype.is_complex:
+            w = tf.complex(w, tf.zeros_like(w))
+        mean = tf.reduce_sum(w * values, axis=0)
+        return tf.sqrt(w) * (values - mean)
 
-    deviations = scaled_deviations(tf.cast(derivatives, tf.complex128))
-    objective = scaled_deviations(tf.cast(local_objective, tf.complex128))
+    real_dtype = tf.float64 if derivatives.dtype in (tf.float64, tf.complex128) else tf.float32
+    deviations = scaled_deviations(derivatives, real_dtype)
+    local_objective = tf.convert_to_tensor(local_objective)
+    if not local_objective.dtype.is_complex:
+        local_objective = tf.complex(local_objective, tf.zeros_like(local_objective))
+    objective = scaled_deviations(tf.cast(local_objective, tf.complex128), tf.float64)
     if derivatives.dtype.is_complex:
         matrix = tf.concat([tf.math.real(deviations), tf.math.imag(deviations)], axis=0)
         rhs = tf.concat([tf.math.real(objective), tf.math.imag(objective)], axis=0)
         return matrix, rhs
-    return tf.math.real(deviations), tf.math.real(objective)
+    return deviations, tf.math.real(objective)
 
 
 def _shifted_solve(matrix, rhs, diag_shift):
-    """Solves `(matrix + diag_shift I) x = rhs` for a symmetric positive `matrix`."""
+    """Solves `(matrix + diag_shift I) x = rhs` for a symmetric positive `matrix`.
+
+    A matrix with non-finite entries (from a non-finite sample) gives a NaN solution,
+    which `VMC` reports as a non-finite step, instead of a failed factorization.
+    """
     shifted = matrix + diag_shift * tf.eye(matrix.shape[0], dtype=matrix.dtype)
-    return tf.linalg.cholesky_solve(tf.linalg.cholesky(shifted), rhs)
+    return tf.cond(
+        tf.reduce_all(tf.math.is_finite(shifted)),
+        lambda: tf.linalg.cholesky_solve(tf.linalg.cholesky(shifted), rhs),
+        lambda: tf.fill(tf.shape(rhs), tf.constant(float("nan"), rhs.dtype)),
+    )
 
 
 def _unflatten(vector, variables):

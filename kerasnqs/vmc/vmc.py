@@ -49,11 +49,11 @@ class VMC(keras.Model):
             evaluated at once; bounds the memory of the local energies. `None` evaluates
             them all together.
         seed: an integer; the same seed gives the same training history on CPU.
-        preconditioner: `None` (the optimizer gets the gradient) or a callable such as
-            `kerasnqs.vmc.SR(diag_shift=1e-3)`, called as
-            `preconditioner(wavefunction, configs, local_objective, step)` with the
-            step's samples and `eps = E_loc + T log P`, returning one update tensor per
-            trainable weight. Defaults to `None`.
+        preconditioner: `None` (the optimizer gets the gradient) or a preconditioner
+            such as `kerasnqs.vmc.SR(diag_shift=1e-3)`. Each step calls its
+            `linear_system(wavefunction, configs, local_objective)` with the step's
+            samples and `eps = E_loc + T log P`, then `solve(system, step, variables)`,
+            which returns one update tensor per trainable weight. Defaults to `None`.
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -89,10 +89,12 @@ class VMC(keras.Model):
         if isinstance(preconditioner, dict):
             preconditioner = keras.saving.deserialize_keras_object(preconditioner)
         _validate(wavefunction, hamiltonian, n_samples, chunk_size, seed)
-        if preconditioner is not None and not callable(preconditioner):
+        if preconditioner is not None and not all(
+            callable(getattr(preconditioner, name, None)) for name in ("linear_system", "solve")
+        ):
             raise ValueError(
-                "`preconditioner` must be None or a preconditioner such as "
-                f"kerasnqs.vmc.SR(), got {preconditioner!r}."
+                "`preconditioner` must be None or a preconditioner with `linear_system` and "
+                f"`solve` methods, such as kerasnqs.vmc.SR(), got {preconditioner!r}."
             )
         self.preconditioner = preconditioner
         self.wavefunction = wavefunction
@@ -122,50 +124,86 @@ class VMC(keras.Model):
     def metrics(self):
         return [self.loss_tracker, self.energy_tracker, self.variance_tracker]
 
+    def compile(self, optimizer="adam", jit_compile="auto", **kwargs):
+        """Configures the optimizer; `keras.Model.compile` without a loss.
+
+        With a preconditioner, `jit_compile` applies to estimating the update (sampling,
+        local energies, per-sample derivatives and the products that form the linear
+        system); the preconditioner's linear solve runs outside XLA, whose CPU matrix
+        factorizations are many times slower than LAPACK's.
+
+        Args:
+            optimizer: a `keras.optimizers.Optimizer` (or its name).
+            jit_compile: compile the training step with XLA: `True`, `False`, or
+                `"auto"` (Keras' choice: off on CPU). Defaults to `"auto"`.
+            **kwargs: passed to `keras.Model.compile` (for example `steps_per_execution`).
+        """
+        super().compile(optimizer=optimizer, jit_compile=jit_compile, **kwargs)
+        self._estimate_with_xla = bool(self.jit_compile)
+        self._compiled_estimate = None
+        if self.preconditioner is not None:
+            self.jit_compile = False
+
+    def compile_from_config(self, config):
+        # Keras skips a custom `compile` when loading; this one takes the same config.
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        self.optimizer.build(self.wavefunction.trainable_variables)
+
     def train_step(self, data):
         del data  # VMC makes its own data.
-        configs, log_psi, local_energies = self._sample_and_measure()
-        log_prob = 2.0 * tf.math.real(log_psi)
-        local_objective = local_energies + tf.cast(
-            self.temperature * log_prob, local_energies.dtype
-        )
-        gradients = self._gradients(configs, local_objective)
+        local_energies, log_prob, update = self._estimate()
+        if self.preconditioner is not None:
+            update = self.preconditioner.solve(
+                update, self.optimizer.iterations, self.wavefunction.trainable_variables
+            )
         energy = tf.math.real(tf.reduce_mean(local_energies))
         finite = tf.math.is_finite(energy)
-        for gradient in gradients:
+        for gradient in update:
             finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(gradient)))
         tf.cond(
             finite,
-            lambda: self._apply(gradients, energy, local_energies, tf.reduce_mean(log_prob)),
+            lambda: self._apply(update, energy, local_energies, tf.reduce_mean(log_prob)),
             lambda: self._flag_nonfinite(),
         )
         return self._logs()
 
-    def _sample_and_measure(self):
-        """Draws this step's samples; returns them, their `log_psi` and local energies."""
-        seed = seeds.fold_in(self._base_seed, self.optimizer.iterations)
-        configs, log_psi = self.wavefunction.sample(self.n_samples, seed)
-        local_energies = local_values(
-            self.wavefunction, self.hamiltonian, configs, log_psi, self.chunk_size
-        )
-        return configs, log_psi, tf.stop_gradient(local_energies)
+    def _estimate(self):
+        """Draws the step's samples and estimates what the update is made from.
 
-    def _gradients(self, configs, local_objective):
-        """The update direction, one tensor per trainable weight.
-
-        Without a preconditioner, the gradient of the objective,
-        `2 Re < d(log psi)^* (eps - <eps>) >` with `eps = E_loc + T log P`; with one,
-        what the preconditioner makes of the same samples.
+        Returns:
+            `(local_energies, log_prob, update)`: the samples' local energies and
+            `log P`, and either the gradient (one tensor per trainable weight) or,
+            with a preconditioner, its `linear_system`. With a preconditioner this
+            part is compiled on its own (with XLA when `compile(jit_compile=True)`).
         """
-        wavefunction = self.wavefunction
-        if self.preconditioner is not None:
-            return self.preconditioner(
-                wavefunction, configs, local_objective, self.optimizer.iterations
+        if self.preconditioner is None:
+            return self._estimate_uncompiled()
+        if self._compiled_estimate is None:
+            self._compiled_estimate = tf.function(
+                self._estimate_uncompiled, jit_compile=self._estimate_with_xla
             )
+        return self._compiled_estimate()
+
+    def _estimate_uncompiled(self):
+        wavefunction = self.wavefunction
+        seed = seeds.fold_in(self._base_seed, self.optimizer.iterations)
+        configs, log_psi = wavefunction.sample(self.n_samples, seed)
+        local_energies = tf.stop_gradient(
+            local_values(wavefunction, self.hamiltonian, configs, log_psi, self.chunk_size)
+        )
+        log_prob = 2.0 * tf.math.real(log_psi)
+        # The local objective eps = E_loc + T log P, whose mean is the free energy.
+        local_objective = local_energies + tf.cast(
+            self.temperature * log_prob, local_energies.dtype
+        )
+        if self.preconditioner is not None:
+            system = self.preconditioner.linear_system(wavefunction, configs, local_objective)
+            return local_energies, log_prob, system
         centered = local_objective - tf.reduce_mean(local_objective)
         with tf.GradientTape() as tape:
             loss = _objective_gradient_loss(wavefunction.log_psi(configs), centered)
-        return tape.gradient(loss, wavefunction.trainable_variables)
+        gradients = tape.gradient(loss, wavefunction.trainable_variables)
+        return local_energies, log_prob, gradients
 
     def _apply(self, gradients, energy, local_energies, mean_log_prob):
         self.optimizer.apply(gradients, self.wavefunction.trainable_variables)
