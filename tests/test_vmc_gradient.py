@@ -49,15 +49,14 @@ CASES = [
 ]
 
 
-def model(phase, seed=3):
-    """A float64 RNN with fixed random weights, far from the uniform distribution."""
-    return make_model(CHAIN, seed=seed, scale=0.6, units=4, phase=phase, dtype="float64")
-
-
 @functools.cache
-def shared_model(phase):
-    """`model(phase)`, built once per module for the tests that do not train it."""
-    return model(phase)
+def model(phase):
+    """A float64 RNN with fixed random weights, far from the uniform distribution.
+
+    One per phase for the whole module (tracing dominates the cost of these tests); the
+    training test puts the weights back.
+    """
+    return make_model(CHAIN, seed=3, scale=0.6, units=4, phase=phase, dtype="float64")
 
 
 def exact_objective(wavefunction, matrix, temperature):
@@ -77,6 +76,8 @@ def exact_gradient(wavefunction, matrix, temperature):
 
 
 def flatten(tensors):
+    """One float64 vector of the values of `tensors` (none of which may be None)."""
+    assert all(t is not None for t in tensors)
     return np.concatenate([np.ravel(np.asarray(t, dtype=np.float64)) for t in tensors])
 
 
@@ -138,15 +139,16 @@ def per_sample_gradient_covariance_trace(wavefunction, matrix, temperature):
         log_psi = tf.cast(wavefunction.log_psi(configs), "complex128")
         per_sample = 2.0 * tf.math.real(tf.math.conj(log_psi) * (local_energies - energy))
         per_sample += temperature * 2.0 * tf.math.real(log_psi) * entropy_centred
+        per_sample = tf.unstack(per_sample)  # on the tape, so each has a gradient
     variables = wavefunction.trainable_variables
-    g_s = np.stack([flatten(tape.gradient(value, variables)) for value in tf.unstack(per_sample)])
+    g_s = np.stack([flatten(tape.gradient(value, variables)) for value in per_sample])
     mean = probabilities @ g_s
     return float(probabilities @ np.sum((g_s - mean) ** 2, axis=1))
 
 
 @pytest.mark.parametrize("hamiltonian, phase, temperature", CASES)
 def test_estimator_over_all_configurations_is_the_exact_gradient(hamiltonian, phase, temperature):
-    wavefunction = shared_model(phase)
+    wavefunction = model(phase)
     matrix = dense_matrix(HAMILTONIANS[hamiltonian])
     configs, local_energies, probabilities = exact_local_energies(wavefunction, matrix)
     estimated = weighted_estimator_gradient(
@@ -184,7 +186,7 @@ STEP_CASES = [
 def test_one_sgd_step_moves_the_weights_by_minus_lr_times_the_exact_gradient(
     hamiltonian, phase, temperature
 ):
-    wavefunction = shared_model(phase)
+    wavefunction = model(phase)
     matrix = dense_matrix(HAMILTONIANS[hamiltonian])
     exact = exact_gradient(wavefunction, matrix, temperature)
     rms = np.sqrt(
@@ -202,7 +204,7 @@ def test_one_sgd_step_moves_the_weights_by_minus_lr_times_the_exact_gradient(
     try:
         vmc.fit(epochs=1, steps_per_epoch=1, verbose=0)
         applied = (flatten(weights) - flatten(wavefunction.trainable_variables)) / learning_rate
-    finally:  # the shared model goes back to its weights
+    finally:
         for variable, value in zip(wavefunction.trainable_variables, weights, strict=True):
             variable.assign(value)
 
