@@ -166,8 +166,9 @@ def test_estimator_over_all_configurations_is_the_exact_gradient(hamiltonian, ph
 
 # Monte Carlo samples of the training step below, and how far (in units of the root mean
 # square error of the estimate) its gradient may be from the exact one. The error of the
-# mean of N independent per-sample gradients has E|error|^2 = trace(covariance) / N;
-# 4 times its root is exceeded with probability well below 1e-3 (and the seed is fixed).
+# mean of N independent per-sample gradients has E|error|^2 = trace(covariance) / N; for
+# the (central-limit) Gaussian error, |error|^2 > 16 E|error|^2 has probability at most
+# P(chi2_1 > 16) = 6e-5, the worst case of one dominant direction (and the seed is fixed).
 STEP_SAMPLES = 40000
 STEP_TOLERANCE_IN_RMS = 4.0
 
