@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+from keras import ops
 
 from kerasnqs.models import RNNWavefunction
 
@@ -20,3 +21,51 @@ def make_model(lattice, seed=0, scale=0.8, **kwargs):
     for weight in model.weights:
         weight.assign(scale * rng.normal(size=weight.shape))
     return model
+
+
+def amplitudes(wavefunction, configs=None):
+    """`psi(sigma)` as complex128 numpy, over `configs` (default: all, in basis order)."""
+    if configs is None:
+        configs = all_configurations(wavefunction.n_sites)
+    return np.exp(np.asarray(wavefunction.log_psi(configs)).astype(np.complex128))
+
+
+def dense_matrix(operator):
+    """The operator's matrix in the basis of `all_configurations`, complex128 numpy."""
+    return operator.to_sparse().toarray().astype(np.complex128)
+
+
+def reference_log_psi(model, configs):
+    """`log_psi` from a plain Python loop that keeps every step's hidden states."""
+    lattice = model.lattice
+    dtype = model.compute_dtype
+    batch = configs.shape[0]
+    spins_by_step = configs[:, lattice.order]
+    states = [[None] * lattice.n_sites for _ in model.cells]
+    log_prob = ops.zeros((batch,), dtype)
+    phase = ops.zeros((batch,), dtype)
+    for step in range(lattice.n_sites):
+        neighbors = lattice.autoregressive_neighbors[step]
+        inputs = ops.concatenate(
+            [
+                ops.one_hot(spins_by_step[:, j], 2, dtype=dtype)
+                if j >= 0
+                else ops.zeros((batch, 2), dtype)
+                for j in neighbors
+            ],
+            axis=-1,
+        )
+        for layer, cell in enumerate(model.cells):
+            previous = [
+                states[layer][j] if j >= 0 else ops.zeros((batch, cell.units), dtype)
+                for j in neighbors
+            ]
+            inputs = cell(inputs, previous)
+            states[layer][step] = inputs
+        spin = spins_by_step[:, step]
+        log_conditional = model.probability_head.log_probabilities(inputs)
+        log_prob += ops.take_along_axis(log_conditional, spin[:, None], axis=1)[:, 0]
+        if model.phase_head is not None:
+            phases = model.phase_head(inputs)
+            phase += ops.take_along_axis(phases, spin[:, None], axis=1)[:, 0]
+    return ops.cast(0.5 * log_prob, "complex128") + ops.cast(phase, "complex128") * 1j

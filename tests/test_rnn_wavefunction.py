@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from keras import ops
-from support import all_configurations, make_model
+from support import all_configurations, make_model, reference_log_psi
 
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.layers import GRUCell, MDGRUCell, RNNCell, VanillaRNNCell
@@ -110,42 +110,6 @@ def test_conditional_at_a_step_ignores_the_spins_of_later_steps(lattice):
     for step in range(n_sites):
         visited = lattice.order[: step + 1]
         np.testing.assert_allclose(conditionals[step, visited], reference[visited], atol=1e-6)
-
-
-def reference_log_psi(model, configs):
-    """`log_psi` from a plain Python loop that keeps every step's hidden states."""
-    lattice = model.lattice
-    dtype = model.compute_dtype
-    batch = configs.shape[0]
-    spins_by_step = configs[:, lattice.order]
-    states = [[None] * lattice.n_sites for _ in model.cells]
-    log_prob = ops.zeros((batch,), dtype)
-    phase = ops.zeros((batch,), dtype)
-    for step in range(lattice.n_sites):
-        neighbors = lattice.autoregressive_neighbors[step]
-        inputs = ops.concatenate(
-            [
-                ops.one_hot(spins_by_step[:, j], 2, dtype=dtype)
-                if j >= 0
-                else ops.zeros((batch, 2), dtype)
-                for j in neighbors
-            ],
-            axis=-1,
-        )
-        for layer, cell in enumerate(model.cells):
-            previous = [
-                states[layer][j] if j >= 0 else ops.zeros((batch, cell.units), dtype)
-                for j in neighbors
-            ]
-            inputs = cell(inputs, previous)
-            states[layer][step] = inputs
-        spin = spins_by_step[:, step]
-        log_conditional = model.probability_head.log_probabilities(inputs)
-        log_prob += ops.take_along_axis(log_conditional, spin[:, None], axis=1)[:, 0]
-        if model.phase_head is not None:
-            phases = model.phase_head(inputs)
-            phase += ops.take_along_axis(phases, spin[:, None], axis=1)[:, 0]
-    return ops.cast(0.5 * log_prob, "complex128") + ops.cast(phase, "complex128") * 1j
 
 
 @pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])

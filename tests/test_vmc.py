@@ -52,6 +52,7 @@ def test_estimate_agrees_with_full_enumeration_within_error_bars():
     assert stats.n_samples == 20000
 
 
+@pytest.mark.slow  # a training run; the step's gradient is checked exactly in CI
 def test_tfim_chain_of_ten_sites_reaches_relative_error_1e_3():
     chain = Chain(10)
     vmc, _ = trained_vmc(RNNWavefunction(chain, units=16), TFIM(chain, h=1.0), steps=300, lr=1e-2)
@@ -60,6 +61,7 @@ def test_tfim_chain_of_ten_sites_reaches_relative_error_1e_3():
     assert abs(stats.mean - exact) / abs(exact) <= 1e-3
 
 
+@pytest.mark.slow  # a training run; the step's gradient is checked exactly in CI
 def test_heisenberg_chain_with_marshall_sign_and_zero_magnetization_reaches_1e_2():
     chain = Chain(8)
     hamiltonian = Heisenberg(chain, marshall_sign=True)
@@ -70,6 +72,7 @@ def test_heisenberg_chain_with_marshall_sign_and_zero_magnetization_reaches_1e_2
     assert abs(stats.mean - exact) / abs(exact) <= 1e-2
 
 
+@pytest.mark.slow  # a training run; the step's gradient is checked exactly in CI
 def test_complex_rnn_lowers_its_j1j2_energy_well_below_the_start():
     chain = Chain(6, pbc=True)
     hamiltonian = J1J2(chain, j2=0.2)
