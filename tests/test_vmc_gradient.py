@@ -5,7 +5,7 @@ On a 5-site chain every configuration can be enumerated, so the energy
 `F = E + T sum_s P_s log P_s` (`P_s = |psi_s|^2 / sum |psi|^2`) are differentiable
 functions of the weights, and their gradients are exact. Two checks:
 
-- the estimator: the surrogate losses of `kerasnqs.vmc.vmc`, applied to every
+- the estimator: the surrogate loss of `kerasnqs.vmc.vmc`, applied to every
   configuration weighted by `P_s` instead of to samples, give the exact gradient up to
   round-off;
 - one real `VMC` training step with `SGD(lr)` moves the weights by `-lr` times a
@@ -24,7 +24,7 @@ from support import all_configurations, dense_matrix, make_model
 import kerasnqs
 from kerasnqs.lattice import Chain
 from kerasnqs.operators import J1J2, TFIM, PauliSum
-from kerasnqs.vmc.vmc import _energy_gradient_loss, _entropy_gradient_loss
+from kerasnqs.vmc.vmc import _objective_gradient_loss
 
 N_SITES = 5
 CHAIN = Chain(N_SITES, pbc=True)
@@ -94,11 +94,10 @@ def weighted_estimator_gradient(
 ):
     """The VMC estimator's gradient with the samples replaced by weighted configurations.
 
-    The surrogate losses average over their batch. Rescaling the derivative of each
+    The surrogate loss averages over its batch. Rescaling the derivative of each
     `log_psi(s)` by `n * weights[s]` (its value is unchanged) turns that average into
-    the expectation `sum_s weights[s] (...)`. The entropy surrogate centres `log P` on
-    the plain batch mean rather than on `<log P>`; the difference is a constant times
-    `sum_s P_s d log P_s = d (sum_s P_s) = 0`.
+    the expectation `sum_s weights[s] (...)`; the local objective
+    `eps = E_loc + T log P` is centred on its weighted mean.
 
     Args:
         log_psi_fn: configurations -> `log_psi`, differentiable in `variables`.
@@ -117,11 +116,12 @@ def weighted_estimator_gradient(
         log_psi = log_psi_fn(configs)
         frozen = tf.stop_gradient(log_psi)
         log_psi = frozen + tf.cast(n * weights, log_psi.dtype) * (log_psi - frozen)
-        energy = tf.reduce_sum(tf.cast(weights, local_energies.dtype) * local_energies)
         if not log_psi.dtype.is_complex:
-            local_energies, energy = tf.math.real(local_energies), tf.math.real(energy)
-        loss = _energy_gradient_loss(log_psi, local_energies - energy)
-        loss += temperature * _entropy_gradient_loss(log_psi)
+            local_energies = tf.math.real(local_energies)
+        log_prob = 2.0 * tf.math.real(frozen)
+        objective = local_energies + tf.cast(temperature * log_prob, local_energies.dtype)
+        mean = tf.reduce_sum(tf.cast(weights, objective.dtype) * objective)
+        loss = _objective_gradient_loss(log_psi, objective - mean)
     return flatten(tape.gradient(loss, variables))
 
 
