@@ -312,3 +312,17 @@ def test_bad_arguments_are_clear_errors(kwargs, match):
     )
     with pytest.raises(ValueError, match=match):
         SymmetricWavefunction(inner, **kwargs)
+
+
+def test_explicit_permutations_generate_the_same_group_and_survive_a_config_round_trip():
+    ring = Chain(6, pbc=True)
+    inner = inner_model(ring, phase=True)
+    by_name = SymmetricWavefunction(inner, ["translation"])
+    by_permutation = SymmetricWavefunction(inner, [[1, 2, 3, 4, 5, 0]])
+    rebuilt = SymmetricWavefunction.from_config(by_permutation.get_config())
+    rebuilt.set_weights(by_permutation.get_weights())
+    configs = support.all_configurations(6)
+    assert rebuilt.symmetries[0].tolist() == [1, 2, 3, 4, 5, 0]
+    for model in (by_permutation, rebuilt):
+        assert model.order == 6
+        assert np.allclose(model.log_psi(configs), by_name.log_psi(configs), atol=1e-12)
