@@ -126,37 +126,40 @@ def chi_square_p_value(counts, probabilities):
     return stats.chi2.sf(chi2, df=len(observed) - 1)
 
 
-@pytest.mark.parametrize("phase", [False, True], ids=["real", "complex"])
-def test_samples_follow_the_symmetric_probabilities(phase):
-    # Chi-square test of 5000 samples over the 64 configurations (fixed seed); the same
-    # counts must fail against the inner model's probabilities, so the test has power.
-    ring = Chain(6, pbc=True)
-    inner = inner_model(ring, phase=phase, scale=1.2)
+@pytest.fixture(scope="module")
+def sampled():
+    """A complex model in the sector S^z = 0 of a ring of 6, and 5000 of its samples."""
+    inner = inner_model(Chain(6, pbc=True), phase=True, magnetization=0, scale=1.2)
     model = SymmetricWavefunction(inner, ["translation", "spin-flip"])
-    configs, log_psi = model.sample(5000, seed=3)
-    configs = np.asarray(configs)
-    assert np.allclose(np.asarray(model.log_psi(configs)), np.asarray(log_psi), atol=1e-9)
-    counts = np.bincount(configs @ (1 << np.arange(6)[::-1]), minlength=64)
+    seed = tf.constant([3, 0], tf.int64)
+    configs, log_psi = model.sample(5000, seed)  # called eagerly: compiled with XLA
+    return model, seed, np.asarray(configs), np.asarray(log_psi)
+
+
+def test_samples_follow_the_symmetric_probabilities(sampled):
+    # Chi-square test over the 20 configurations of the sector (fixed seed); the same
+    # counts must fail against the inner model's probabilities, so the test has power.
+    model, _, configs, _ = sampled
     every_config = support.all_configurations(6)
-    assert chi_square_p_value(counts, np.exp(np.asarray(model.log_prob(every_config)))) > 1e-3
-    assert chi_square_p_value(counts, np.exp(np.asarray(inner.log_prob(every_config)))) < 1e-6
+    counts = np.bincount(configs @ (1 << np.arange(6)[::-1]), minlength=64)
+    inside = every_config.sum(axis=1) == 3
+    assert counts[~inside].sum() == 0
+    symmetric = np.exp(np.asarray(model.log_prob(every_config)))[inside]
+    inner = np.exp(np.asarray(model.wavefunction.log_prob(every_config)))[inside]
+    assert chi_square_p_value(counts[inside], symmetric) > 1e-3
+    assert chi_square_p_value(counts[inside], inner) < 1e-6
 
 
-def test_samples_stay_in_the_magnetization_sector():
-    model = SymmetricWavefunction(
-        inner_model(Chain(8, pbc=True), magnetization=0), ["translation", "spin-flip"]
-    )
-    configs = np.asarray(model.sample(500, seed=1)[0])
-    assert np.all(configs.sum(axis=1) == 4)
+def test_samples_come_with_their_log_psi(sampled):
+    model, _, configs, log_psi = sampled
+    assert np.allclose(np.asarray(model.log_psi(configs)), log_psi, atol=1e-9)
 
 
-def test_sampling_is_the_same_in_a_tf_function_and_under_xla():
-    model = SymmetricWavefunction(inner_model(Chain(6, pbc=True), phase=True), ["translation"])
-    seed = tf.constant([5, 7], tf.int64)
-    xla = model.sample(64, seed)  # called eagerly, `sample` compiles with XLA
-    graph = tf.function(lambda s: model.sample(64, s))(seed)
-    assert np.array_equal(xla[0], graph[0])
-    assert np.allclose(xla[1], graph[1], atol=1e-10)
+def test_sampling_is_the_same_in_a_tf_function_and_under_xla(sampled):
+    model, seed, configs, log_psi = sampled
+    graph_configs, graph_log_psi = tf.function(lambda s: model.sample(5000, s))(seed)
+    assert np.array_equal(configs, graph_configs)
+    assert np.allclose(log_psi, graph_log_psi, atol=1e-10)
 
 
 FLIP_CASES = [
@@ -191,7 +194,7 @@ def operator_lattice(operator):
     return getattr(operator, "lattice", Chain(operator.n_sites, pbc=True))
 
 
-def test_local_energies_are_exact_for_a_symmetric_eigenstate_mixture():
+def test_local_energies_average_exactly_to_the_energy_of_the_state():
     # E_loc averaged exactly over P_sym equals <psi|H|psi> from the dense matrix.
     ring = Chain(6, pbc=True)
     hamiltonian = Heisenberg(ring, marshall_sign=True)
