@@ -69,9 +69,9 @@ def add_parser(subparsers):
         "comma-separated subset of " + ", ".join(SYMMETRIES) + ": translation needs --pbc, "
         "rotation the square lattice (90 degrees when LX = LY, else 180), spin-flip no "
         "--magnetization or 0, and each must be a symmetry of the Hamiltonian (not "
-        "translation with --marshall-sign on an odd ring, for example); each costs one model "
-        "evaluation per group element (a 20-site ring: 20 with translation, 40 with "
-        "translation,reflection) (none)",
+        "translation with --marshall-sign on an odd ring, for example); a step costs one "
+        "model evaluation per group element and configuration (on a 20-site ring: 20 "
+        "elements with translation, 40 with translation,reflection) (none)",
     )
     group.add_argument("--out", help="output folder (kerasnqs-run)")
     group.add_argument("--config", help="a TOML file with the same keys as the flags")
