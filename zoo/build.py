@@ -113,8 +113,13 @@ def describe_model(vmc):
     """A generated description: the model and the system it was trained for."""
     from kerasnqs.cli.exact import describe
 
-    config = vmc.wavefunction.get_config()
-    if type(vmc.wavefunction).__name__ == "RNNWavefunction":
+    wavefunction, symmetric = vmc.wavefunction, ""
+    if type(wavefunction).__name__ == "SymmetricWavefunction":
+        names = [s if isinstance(s, str) else "permutation" for s in wavefunction.symmetries]
+        symmetric = f", averaged over {'+'.join(names)} (|G| = {wavefunction.order})"
+        wavefunction = wavefunction.wavefunction
+    config = wavefunction.get_config()
+    if type(wavefunction).__name__ == "RNNWavefunction":
         cell = config["cell"].upper()
         if config["lattice"]["name"] == "square":
             cell = f"2D {cell}"
@@ -126,8 +131,9 @@ def describe_model(vmc):
         if config["magnetization"] is not None:
             model += f", S^z = {config['magnetization']:g}"
     else:
-        model = type(vmc.wavefunction).__name__
-    return f"{model}, trained by VMC for the ground state of the {describe(vmc.hamiltonian)}."
+        model = type(wavefunction).__name__
+    system = describe(vmc.hamiltonian)
+    return f"{model}{symmetric}, trained by VMC for the ground state of the {system}."
 
 
 def build(

@@ -24,8 +24,12 @@ TRAINING_DEFAULTS = {
     "eval_samples": 50000,
     "steps_per_epoch": 25,
     "init_from": None,
+    "symmetries": None,
     "out": "kerasnqs-run",
 }
+
+SYMMETRIES = ("translation", "reflection", "rotation", "spin-flip")
+"""The names `--symmetries` accepts (see `kerasnqs.models.SymmetricWavefunction`)."""
 
 
 def add_parser(subparsers):
@@ -68,6 +72,17 @@ def add_parser(subparsers):
         help="start from the weights of a zoo model (name or folder) or of a model.keras "
         "written by kerasnqs train, with the same architecture; an RNN's weights are "
         "shared by all sites, so a model of a smaller lattice can start a larger one",
+    )
+    group.add_argument(
+        "--symmetries",
+        metavar="LIST",
+        help="average the model over a symmetry group, keeping exact sampling; a "
+        "comma-separated subset of " + ", ".join(SYMMETRIES) + ": translation needs --pbc, "
+        "rotation the square lattice (90 degrees when LX = LY, else 180), spin-flip no "
+        "--magnetization or 0, and each must be a symmetry of the Hamiltonian (not "
+        "translation with --marshall-sign on an odd ring, for example); a step costs one "
+        "model evaluation per group element and configuration (on a 20-site ring: 20 "
+        "elements with translation, 40 with translation,reflection) (none)",
     )
     group.add_argument("--out", help="output folder (kerasnqs-run)")
     group.add_argument("--config", help="a TOML file with the same keys as the flags")
@@ -146,6 +161,68 @@ def build_wavefunction(settings, lattice):
     )
 
 
+def parse_symmetries(value):
+    """Returns the `--symmetries` names as a list (empty for none).
+
+    Args:
+        value: `None`, a comma-separated str such as `"translation,spin-flip"`, or a
+            list of names (from a config file).
+
+    Returns:
+        A list of distinct names from `SYMMETRIES`, in the order given.
+    """
+    if value is None:
+        return []
+    names = value.split(",") if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"--symmetries must be a comma-separated list of names, got {value!r}")
+    names = [name.strip() for name in names if name.strip()]
+    unknown = [name for name in names if name not in SYMMETRIES]
+    if unknown:
+        raise ValueError(
+            f"--symmetries has unknown name(s) {unknown}; choose from {', '.join(SYMMETRIES)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def symmetrize(wavefunction, names, hamiltonian):
+    """Wraps `wavefunction` in a `SymmetricWavefunction` over the named symmetries.
+
+    Args:
+        wavefunction: the model built from the settings.
+        names: the list from `parse_symmetries`; empty returns `wavefunction` itself.
+        hamiltonian: the operator trained for; every named symmetry must leave it
+            invariant.
+
+    Returns:
+        A `kerasnqs.models.Wavefunction`.
+
+    Raises:
+        ValueError: for a symmetry the lattice, the model or the Hamiltonian does not have.
+    """
+    if not names:
+        return wavefunction
+    from kerasnqs.models import SymmetricWavefunction
+    from kerasnqs.operators.symmetry import is_symmetry
+
+    try:
+        symmetric = SymmetricWavefunction(wavefunction, names)
+    except ValueError as error:
+        raise ValueError(f"--symmetries: {error}") from None
+    for name in names:
+        if name == "spin-flip":
+            invariant = is_symmetry(hamiltonian, spin_flip=True)
+        else:
+            generators = wavefunction.lattice.symmetry_generators(name)
+            invariant = all(is_symmetry(hamiltonian, g) for g in generators)
+        if not invariant:
+            raise ValueError(
+                f"--symmetries {name}: {hamiltonian!r} is not invariant under the {name}, so "
+                "it is not a symmetry of the ground state"
+            )
+    return symmetric
+
+
 def load_initial_weights(wavefunction, source):
     """Sets the weights of `wavefunction` to those of the model saved at `source`.
 
@@ -158,6 +235,7 @@ def load_initial_weights(wavefunction, source):
     """
     from kerasnqs import zoo
     from kerasnqs.cli import evaluate
+    from kerasnqs.models import SymmetricWavefunction
 
     if not isinstance(source, str):
         raise ValueError(f"--init-from must be a zoo name or a path, got {source!r}")
@@ -168,6 +246,8 @@ def load_initial_weights(wavefunction, source):
             trained = zoo.load(source)
     except (ValueError, OSError) as error:
         raise ValueError(f"--init-from: {error}") from None
+    if isinstance(trained, SymmetricWavefunction):
+        trained = trained.wavefunction  # its weights are those of the inner model
     shapes = [tuple(weight.shape) for weight in trained.weights]
     expected = [tuple(weight.shape) for weight in wavefunction.weights]
     if type(trained) is not type(wavefunction) or shapes != expected:
@@ -203,6 +283,7 @@ def run(args):
         settings, "samples", "steps", "steps_per_epoch", "eval_samples", "chunk_size", "units"
     )
     _check_sr(settings)
+    settings["symmetries"] = parse_symmetries(settings["symmetries"])
     lattice, hamiltonian = system_args.build_system(settings)
 
     import keras
@@ -214,6 +295,7 @@ def run(args):
     wavefunction = build_wavefunction(settings, lattice)
     if settings["init_from"] is not None:
         load_initial_weights(wavefunction, settings["init_from"])
+    wavefunction = symmetrize(wavefunction, settings["symmetries"], hamiltonian)
     exact_energy, exact_source = reference_energy(hamiltonian, settings["magnetization"])
     if exact_energy is not None:
         print(f"exact energy: {exact_energy:.10f} ({exact_source})")

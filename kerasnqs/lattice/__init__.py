@@ -1,7 +1,8 @@
 """Lattices: sites, bonds, sublattices and the autoregressive path an RNN follows."""
 
+from kerasnqs.lattice import permutations
 from kerasnqs.lattice.chain import Chain
-from kerasnqs.lattice.lattice import Lattice
+from kerasnqs.lattice.lattice import SYMMETRY_KINDS, Lattice
 from kerasnqs.lattice.square import Square
 
 _LATTICES = {"chain": Chain, "square": Square}
@@ -30,4 +31,4 @@ def from_config(config):
     return _LATTICES[name](**config)
 
 
-__all__ = ["Chain", "Lattice", "Square", "from_config"]
+__all__ = ["SYMMETRY_KINDS", "Chain", "Lattice", "Square", "from_config", "permutations"]

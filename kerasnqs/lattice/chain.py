@@ -13,6 +13,10 @@ class Chain(Lattice):
     The autoregressive path is the natural order `0, 1, ..., n - 1`, and step `k` reads
     step `k - 1`.
 
+    Symmetries (see `symmetries`): the translation `i -> i + 1 (mod n)` when periodic,
+    and the reflection `i -> n - 1 - i`; together they generate the dihedral group of
+    `2 n` elements.
+
     Args:
         n: number of sites, an integer >= 2.
         pbc: periodic boundary conditions. Defaults to `False`.
@@ -50,6 +54,16 @@ class Chain(Lattice):
     def shape(self):
         """The lattice extent, `(n,)`."""
         return (self.n,)
+
+    def _symmetry_generators(self, kind):
+        sites = np.arange(self.n)
+        if kind == "translation":
+            if not self.pbc:
+                raise ValueError("Translations are symmetries of a periodic chain only (pbc=True).")
+            return [(sites + 1) % self.n]
+        if kind == "reflection":
+            return [self.n - 1 - sites]
+        return super()._symmetry_generators(kind)
 
     def get_config(self):
         return {"name": "chain", "n": self.n, "pbc": self.pbc}

@@ -19,6 +19,13 @@ class Square(Lattice):
     add RNN neighbours (the wrap-around neighbour is not yet visited, or not adjacent on
     the path).
 
+    Symmetries (see `symmetries`): the translations by one column and by one row when
+    periodic; the reflections `x -> lx - 1 - x` and `y -> ly - 1 - y`, and the diagonal
+    one `(x, y) -> (y, x)` when `lx == ly`; the rotation by 90 degrees
+    `(x, y) -> (lx - 1 - y, x)` about the centre when `lx == ly`, by 180 degrees
+    otherwise. Reflections generate the point group, `C4v` (8 elements) when
+    `lx == ly`, `C2v` (4 elements) otherwise.
+
     Args:
         lx: number of columns, an integer >= 2.
         ly: number of rows, an integer >= 2. Defaults to `lx`.
@@ -79,6 +86,28 @@ class Square(Lattice):
     def shape(self):
         """The lattice extent, `(lx, ly)`."""
         return (self.lx, self.ly)
+
+    def _symmetry_generators(self, kind):
+        xs, ys = np.arange(self.n_sites) % self.lx, np.arange(self.n_sites) // self.lx
+        lx, ly = self.lx, self.ly
+
+        def site(x, y):
+            return (y % ly) * lx + (x % lx)
+
+        if kind == "translation":
+            if not self.pbc:
+                raise ValueError(
+                    "Translations are symmetries of a periodic square lattice only (pbc=True)."
+                )
+            return [site(xs + 1, ys), site(xs, ys + 1)]
+        if kind == "reflection":
+            mirrors = [site(lx - 1 - xs, ys), site(xs, ly - 1 - ys)]
+            return mirrors + ([site(ys, xs)] if lx == ly else [])
+        if kind == "rotation":
+            if lx == ly:
+                return [site(lx - 1 - ys, xs)]
+            return [site(lx - 1 - xs, ly - 1 - ys)]
+        return super()._symmetry_generators(kind)
 
     def get_config(self):
         return {"name": "square", "lx": self.lx, "ly": self.ly, "pbc": self.pbc}

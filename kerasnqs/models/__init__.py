@@ -2,6 +2,7 @@
 
 from kerasnqs.models.mixture_wavefunction import MixtureWavefunction
 from kerasnqs.models.rnn_wavefunction import RNNWavefunction
+from kerasnqs.models.symmetric_wavefunction import SymmetricWavefunction
 from kerasnqs.models.wavefunction import Wavefunction
 
-__all__ = ["MixtureWavefunction", "RNNWavefunction", "Wavefunction"]
+__all__ = ["MixtureWavefunction", "RNNWavefunction", "SymmetricWavefunction", "Wavefunction"]

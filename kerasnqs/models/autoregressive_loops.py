@@ -149,3 +149,24 @@ def write_window(window, slot, value):
     if not isinstance(window, tf.TensorArray):
         return value
     return window.write(slot, value)
+
+
+def uniform_integers(seed, n, maxval):
+    """Draws `n` integers uniformly from `0 .. maxval - 1`, as int32.
+
+    Made from 64 random bits like `bernoulli_at_step`, `floor(u * maxval)` with
+    `u = (bits >> 11) * 2**-53`, so a seed gives the same draws eagerly, in a
+    `tf.function` and under XLA; each value has probability `1 / maxval` to within
+    `2**-53`.
+
+    Args:
+        seed: an int64 tensor of shape `(2,)`.
+        n: the number of draws, a Python int.
+        maxval: the number of values, a Python int >= 1.
+    """
+    bits = tf.random.stateless_uniform(
+        (n,), seed, minval=None, maxval=None, dtype=tf.uint64, alg="philox"
+    )
+    uniform = tf.cast(tf.bitwise.right_shift(bits, tf.constant(11, tf.uint64)), tf.float64)
+    scaled = tf.floor(uniform * (2.0**-53 * maxval))
+    return tf.minimum(tf.cast(scaled, tf.int32), maxval - 1)
