@@ -11,7 +11,7 @@ import tensorflow as tf
 import kerasnqs
 from kerasnqs import seeds
 from kerasnqs.lattice import Chain, Square
-from kerasnqs.models import MixtureWavefunction
+from kerasnqs.models import MixtureWavefunction, SymmetricWavefunction
 from kerasnqs.operators import J1J2, TFIM
 from kerasnqs.vmc import SR, local_values, log_derivatives
 
@@ -40,6 +40,16 @@ def test_log_derivatives_equal_the_jacobian(lattice, kwargs):
     configs, _ = model.sample(7, seed=3)
     derivatives = log_derivatives(model, configs).numpy()
     np.testing.assert_allclose(derivatives, jacobian(model, configs), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("phase", [False, True], ids=["real", "complex"])
+def test_log_derivatives_of_a_symmetric_model_sum_over_its_images(phase):
+    # The inner model sees |G| rows per sample; each sample's derivative sums over them.
+    inner = support.make_model(Chain(5, pbc=True), units=3, phase=phase, dtype="float64")
+    model = SymmetricWavefunction(inner, symmetries=("translation", "reflection"))
+    configs, _ = model.sample(6, seed=2)
+    derivatives = log_derivatives(model, configs).numpy()
+    np.testing.assert_allclose(derivatives, jacobian(model, configs), rtol=1e-9, atol=1e-11)
 
 
 @pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
