@@ -14,6 +14,10 @@ import kerasnqs
 from kerasnqs.cli import run_files
 from kerasnqs.cli.evaluate import load_vmc
 from kerasnqs.cli.main import main
+from kerasnqs.lattice import Chain
+from kerasnqs.models import RNNWavefunction
+from kerasnqs.operators import TFIM
+from kerasnqs.vmc import AnnealingScheduler
 
 TINY = ["--size", "6", "--steps", "20", "--steps-per-epoch", "5", "--samples", "32"]
 TINY += ["--units", "4", "--eval-samples", "500"]
@@ -206,3 +210,51 @@ def test_ctrl_c_in_a_fresh_process_stops_with_one_line_and_code_130(tmp_path):
     summary = _summary(out)
     assert summary["interrupted"] is True and 5 <= summary["steps"] < 1000000
     assert (out / run_files.MODEL).exists()
+
+
+def _annealed_vmc():
+    keras.utils.set_random_seed(3)
+    chain = Chain(4)
+    vmc = kerasnqs.VMC(RNNWavefunction(chain, units=4), TFIM(chain, h=1.0), n_samples=16, seed=3)
+    schedule = keras.optimizers.schedules.CosineDecay(2e-2, decay_steps=12, alpha=0.1)
+    vmc.compile(optimizer=keras.optimizers.Adam(schedule))
+    return vmc
+
+
+def _halving(epoch, temperature):
+    # Depends on the temperature stored in the model, so a restore that lost it shows.
+    return 0.4 if epoch == 0 else temperature / 2
+
+
+def test_checkpoint_restores_the_annealing_temperature_and_the_learning_rate(tmp_path):
+    from kerasnqs.cli.run_recorder import RunRecorder
+    from kerasnqs.cli.train import restore_checkpoint
+
+    reference = _annealed_vmc()
+    history = reference.fit(
+        epochs=4, steps_per_epoch=3, callbacks=[AnnealingScheduler(_halving)], verbose=0
+    )
+    first = _annealed_vmc()
+    recorder = RunRecorder(str(tmp_path), steps_per_epoch=3)
+    first.fit(
+        epochs=2, steps_per_epoch=3, callbacks=[AnnealingScheduler(_halving), recorder], verbose=0
+    )
+    second = _annealed_vmc()
+    initial_epoch, rows = restore_checkpoint(second, str(tmp_path / "checkpoint.keras"), 3, 4)
+    assert initial_epoch == 2 and second.temperature.numpy() == np.float32(0.2)
+    assert int(second.nonfinite_step.numpy()) == -1
+    rest = second.fit(
+        epochs=4,
+        steps_per_epoch=3,
+        callbacks=[AnnealingScheduler(_halving)],
+        initial_epoch=initial_epoch,
+        verbose=0,
+    )
+    assert [row["energy"] for row in rows] + rest.history["energy"] == history.history["energy"]
+    assert rest.history["temperature"] == history.history["temperature"][2:]
+    assert rest.history["temperature"] == pytest.approx([0.1, 0.05])
+    assert float(second.optimizer.learning_rate.numpy()) == float(
+        reference.optimizer.learning_rate.numpy()
+    )
+    for got, want in zip(second.weights, reference.weights, strict=True):
+        np.testing.assert_array_equal(got.numpy(), want.numpy(), err_msg=got.path)
