@@ -2,6 +2,7 @@
 
 import os
 import signal
+import threading
 
 import pytest
 
@@ -78,3 +79,17 @@ def test_leaving_restores_the_previous_handlers():
     with SignalStop():
         assert signal.getsignal(signal.SIGTERM) is not before[signal.SIGTERM]
     assert {signum: signal.getsignal(signum) for signum in before} == before
+
+
+def test_outside_the_main_thread_signals_are_left_alone():
+    before = signal.getsignal(signal.SIGTERM)
+    seen = []
+
+    def enter():
+        with SignalStop():
+            seen.append(signal.getsignal(signal.SIGTERM))
+
+    thread = threading.Thread(target=enter)
+    thread.start()
+    thread.join()
+    assert seen == [before]

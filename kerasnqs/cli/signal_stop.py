@@ -1,6 +1,7 @@
 """The callback that turns Ctrl-C (SIGINT) and SIGTERM into a clean stop of training."""
 
 import signal
+import threading
 
 import keras
 
@@ -11,13 +12,14 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class SignalStop(keras.callbacks.Callback):
     """Stops `fit` after the current step when the process gets SIGINT or SIGTERM.
 
-    Used as a context manager around a training run (in the main thread), it handles
-    `SIGNALS`. While `fit` runs (from `on_train_begin` to `on_train_end`), the first
-    signal only records its number in `signum`, and training stops at the end of the
-    step under way, as `keras.callbacks.EarlyStopping` would: the callbacks see the end
-    of the epoch and the end of training, and the caller can write its outputs. Any
-    other signal, a second one during `fit` or one outside it, raises
-    `KeyboardInterrupt` at once. Leaving the context restores the previous handlers.
+    Used as a context manager around a training run, it handles `SIGNALS` (in the main
+    thread; elsewhere it does nothing). While `fit` runs (from `on_train_begin` to
+    `on_train_end`), the first signal only records its number in `signum`, and training
+    stops at the end of the step under way, as `keras.callbacks.EarlyStopping` would:
+    the callbacks see the end of the epoch and the end of training, and the caller can
+    write its outputs. Any other signal, a second one during `fit` or one outside it,
+    raises `KeyboardInterrupt` at once. Leaving the context restores the previous
+    handlers.
 
     Attributes:
         signum: the signal that stopped training, or None.
@@ -41,6 +43,8 @@ class SignalStop(keras.callbacks.Callback):
         self._previous = {}
 
     def __enter__(self):
+        if threading.current_thread() is not threading.main_thread():
+            return self  # Only the main thread may handle signals; leave them as they are.
         for signum in SIGNALS:
             self._previous[signum] = signal.signal(signum, self._handle)
         return self
