@@ -74,7 +74,9 @@ def run_row(name, settings, out):
     else:
         config = str(settings)
     command = [sys.executable, "-m", "kerasnqs.cli.main", "train", "--config", config]
-    result = subprocess.run([*command, "--out", folder], capture_output=True, text=True)
+    # A new measurement replaces the one of an earlier invocation.
+    argv = [*command, "--out", folder, "--overwrite"]
+    result = subprocess.run(argv, capture_output=True, text=True)
     if isinstance(settings, dict):
         os.remove(config)
     if result.returncode != 0:

@@ -1,6 +1,7 @@
 """`kerasnqs train` and `kerasnqs evaluate` through the command-line entry point."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -59,6 +60,18 @@ def test_history_has_one_row_per_epoch(trained_run):
     lines = (trained_run / "history.csv").read_text().splitlines()
     assert "energy" in lines[0] and "energy_error" in lines[0]
     assert len(lines) == 1 + 1  # 20 steps in one epoch of 20 (steps_per_epoch = min(25, steps))
+
+
+def test_history_has_no_empty_validation_columns(trained_run):
+    header = (trained_run / "history.csv").read_text().splitlines()[0]
+    assert header == "epoch,step,energy,energy_error,loss,variance"
+
+
+def test_output_files_follow_the_umask(trained_run):
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in trained_run.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path.name
 
 
 def test_evaluate_estimates_the_saved_model(trained_run, capsys):

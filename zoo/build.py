@@ -85,6 +85,11 @@ def read_run(run_dir):
 
     settings = _read_json(os.path.join(run_dir, "config.json"))
     summary = _read_json(os.path.join(run_dir, "summary.json"))
+    if summary.get("interrupted"):
+        raise ValueError(
+            f"the run in {run_dir!r} stopped after {summary['steps']} steps: finish it with "
+            f"`kerasnqs train --resume {run_dir}`, then build with --run-dir and --from-run"
+        )
     vmc = evaluate.load_vmc(os.path.join(run_dir, "model.keras"))
     return vmc, settings, summary
 

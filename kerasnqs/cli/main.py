@@ -80,6 +80,9 @@ def main(argv=None):
     except (UsageError, *USER_ERRORS) as error:
         print(f"kerasnqs: error: {_one_line(error)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("kerasnqs: interrupted", file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports a process stopped by Ctrl-C.
 
 
 def _one_line(error):

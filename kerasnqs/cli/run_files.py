@@ -1,31 +1,78 @@
-"""Writing a training run's files so that an interruption never leaves half a file."""
+"""The files of a training run, written so that an interruption never leaves half a file.
+
+A run folder (`kerasnqs train --out DIR`) holds `RUN_FILES`. Every file is written
+beside its final name under a hidden temporary name and moved onto that name only once
+complete (`atomic_path`), so a crash leaves either the old file or the new one, never a
+mixture. Files get the permissions of the user's umask, as any other new file.
+"""
 
 import contextlib
+import csv
 import json
 import os
-import tempfile
+import uuid
+
+CONFIG = "config.json"
+HISTORY = "history.csv"
+PLOT = "energy.png"
+MODEL = "model.keras"
+SUMMARY = "summary.json"
+CHECKPOINT = "checkpoint.keras"
+RUN_FILES = (CONFIG, HISTORY, PLOT, MODEL, SUMMARY, CHECKPOINT)
+"""Every file a training run writes in its folder."""
+
+_TEMPORARY_PREFIX = ".tmp-"
 
 
 @contextlib.contextmanager
 def atomic_path(path):
     """Yields a temporary path beside `path`, moved onto `path` only when the block succeeds.
 
+    The block creates the file at the temporary path (with any writer: `open`, Keras,
+    Matplotlib); it is flushed to disk and renamed onto `path` in one step, so `path`
+    always holds a complete file. If the block fails, the temporary file is removed and
+    `path` is left as it was.
+
     Args:
         path: the final file path.
 
     Yields:
-        A temporary path in the same folder, with the same suffix.
+        A path in the same folder that does not exist yet and ends with the same name
+        (so with the same suffix, such as `.keras`).
+
+    Example:
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+    >>> with atomic_path(path) as temporary, open(temporary, "w") as file:
+    ...     _ = file.write("complete")
+    >>> open(path).read()
+    'complete'
     """
     folder, name = os.path.split(os.path.abspath(path))
-    suffix = "".join(name.partition(".")[1:])
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
-    os.close(fd)
+    temporary = os.path.join(folder, f"{_TEMPORARY_PREFIX}{uuid.uuid4().hex[:12]}-{name}")
     try:
         yield temporary
+        _flush_to_disk(temporary)
         os.replace(temporary, path)
+        _flush_to_disk(folder)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def _flush_to_disk(path):
+    """`fsync`s a file or a folder (the folder holds the rename); a no-op where unsupported."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def write_json(path, data):
@@ -33,6 +80,96 @@ def write_json(path, data):
     with atomic_path(path) as temporary, open(temporary, "w") as file:
         json.dump(data, file, indent=2, sort_keys=True)
         file.write("\n")
+
+
+def read_json(path, what):
+    """Reads a JSON file; `what` names it in the `ValueError` raised when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot read {what} {path!r}: {error}") from None
+
+
+def write_history(path, rows):
+    """Writes the training history as CSV atomically, one row per epoch.
+
+    The columns are `epoch` (from 0), `step` (the training steps done at the end of the
+    row's epoch; fewer than a full epoch for one cut short) and then the logged metrics
+    in alphabetical order. Numbers are written with all their digits, so reading the
+    file back (`read_history`) gives the same floats.
+
+    Args:
+        path: the CSV file.
+        rows: a list of dicts with `epoch`, `step` and the metrics of each epoch.
+    """
+    metrics = sorted({key for row in rows for key in row} - {"epoch", "step"})
+    with atomic_path(path) as temporary, open(temporary, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=["epoch", "step", *metrics], restval="")
+        writer.writeheader()
+        writer.writerows({key: repr(value) for key, value in row.items()} for row in rows)
+
+
+def read_history(path):
+    """Reads a history written by `write_history`; returns its rows as dicts of numbers."""
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            return [_parse_history_row(row) for row in csv.DictReader(file)]
+    except (OSError, ValueError, TypeError) as error:
+        raise ValueError(f"cannot read the history {path!r}: {error}") from None
+
+
+def _parse_history_row(row):
+    parsed = {key: float(value) for key, value in row.items() if value != ""}
+    parsed["epoch"], parsed["step"] = int(row["epoch"]), int(row["step"])
+    return parsed
+
+
+def check_out(out, overwrite=False):
+    """Refuses a run folder `out` that holds another run, unless `overwrite`.
+
+    Args:
+        out: the folder, the value of `--out`.
+        overwrite: the value of `--overwrite`.
+
+    Returns:
+        The names of the other run's files in `out` (`RUN_FILES` present).
+
+    Raises:
+        ValueError: if `out` holds files of a run and `overwrite` is false.
+    """
+    found = [name for name in RUN_FILES if os.path.lexists(os.path.join(out, name))]
+    if found and not overwrite:
+        raise ValueError(
+            f"--out {out!r} holds another run ({', '.join(found)}): continue it with "
+            f"`kerasnqs train --resume {out}`, choose another --out, or pass --overwrite "
+            "to replace it"
+        )
+    return found
+
+
+def prepare_out(out, overwrite=False):
+    """Creates the run folder `out` for a new run, after `check_out`.
+
+    With `overwrite`, the files of the other run are removed first, so that the folder
+    never mixes files of two runs; temporary files left by a crash are removed too.
+    Other files are left alone.
+
+    Args:
+        out: the folder, the value of `--out`.
+        overwrite: the value of `--overwrite`.
+    """
+    os.makedirs(out, exist_ok=True)
+    for name in check_out(out, overwrite):
+        os.remove(os.path.join(out, name))
+    remove_temporary_files(out)
+
+
+def remove_temporary_files(out):
+    """Removes the temporary files that a crash inside `atomic_path` left in `out`."""
+    for name in os.listdir(out):
+        if name.startswith(_TEMPORARY_PREFIX):
+            os.remove(os.path.join(out, name))
 
 
 def plot_energy(path, steps, energies, errors, exact_energy=None):

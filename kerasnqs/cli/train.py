@@ -2,6 +2,8 @@
 
 import math
 import os
+import shlex
+import signal
 import sys
 import time
 
@@ -86,11 +88,34 @@ def add_parser(subparsers):
     )
     group.add_argument("--out", help="output folder (kerasnqs-run)")
     group.add_argument("--config", help="a TOML file with the same keys as the flags")
+    add_run_control_arguments(parser)
     # Every flag defaults to None so that a config file can fill what the command line
     # leaves out; the real defaults are applied in `resolve_settings`.
     defaults = vars(parser.parse_args([]))
     parser.set_defaults(**dict.fromkeys(defaults), flag_defaults=defaults)
     return parser
+
+
+RUN_CONTROL = ("config", "resume", "overwrite")
+"""Flags that say how to run, not what to train: they are not settings of the run."""
+
+
+def add_run_control_arguments(parser):
+    """Adds `--resume` and `--overwrite` to the `train` parser."""
+    group = parser.add_argument_group("interruption and resumption")
+    group.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="continue the run in DIR (interrupted, or stopped by Ctrl-C or SIGTERM) from "
+        "its last checkpoint to its planned number of steps, with the settings of its "
+        "config.json; takes no other flag. A checkpoint is written at the end of every "
+        "epoch",
+    )
+    group.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run already in --out (refused without this flag)",
+    )
 
 
 def resolve_settings(args):
@@ -105,13 +130,56 @@ def resolve_settings(args):
     explicit = {
         key: getattr(args, key)
         for key in args.flag_defaults
-        if key != "config" and getattr(args, key) is not None
+        if key not in RUN_CONTROL and getattr(args, key) is not None
     }
-    settings = {**args.flag_defaults, **TRAINING_DEFAULTS}
-    settings.pop("config")
+    settings = _default_settings(args)
     if args.config is not None:
         settings.update(read_config(args.config, known=settings.keys()))
     settings.update(explicit)
+    return settings
+
+
+def _default_settings(args):
+    settings = {**args.flag_defaults, **TRAINING_DEFAULTS}
+    for key in RUN_CONTROL:
+        settings.pop(key)
+    return settings
+
+
+def resume_settings(args):
+    """The settings of the run that `--resume DIR` continues: those of `DIR/config.json`.
+
+    Args:
+        args: the parsed `argparse.Namespace`, with `resume` set.
+
+    Returns:
+        A dict of settings, keyed by flag name with underscores, with `out` set to DIR.
+
+    Raises:
+        ValueError: if another flag is given, or DIR holds no readable run settings.
+    """
+    folder = args.resume
+    others = [
+        "--" + key.replace("_", "-")
+        for key in args.flag_defaults
+        if key != "resume" and getattr(args, key) is not None
+    ]
+    if others:
+        raise ValueError(
+            f"--resume {folder!r} continues that run with the settings of its "
+            f"{run_files.CONFIG}; drop {', '.join(others)}"
+        )
+    path = os.path.join(folder, run_files.CONFIG)
+    if not os.path.isfile(path):
+        raise ValueError(f"--resume {folder!r} holds no training run: no {run_files.CONFIG}")
+    saved = run_files.read_json(path, "the settings of the run to resume")
+    settings = _default_settings(args)
+    if not isinstance(saved, dict) or set(saved) - set(settings):
+        raise ValueError(
+            f"--resume: {path!r} does not hold the settings of a run; expected a JSON "
+            f"object with keys among {sorted(settings)}"
+        )
+    settings.update(saved, out=folder)
     return settings
 
 
@@ -278,12 +346,17 @@ def _check_sr(settings):
 
 
 def run(args):
-    settings = resolve_settings(args)
+    resuming = args.resume is not None
+    settings = resume_settings(args) if resuming else resolve_settings(args)
     _check_positive(
         settings, "samples", "steps", "steps_per_epoch", "eval_samples", "chunk_size", "units"
     )
     _check_sr(settings)
     settings["symmetries"] = parse_symmetries(settings["symmetries"])
+    out = settings["out"]
+    checkpoint = find_checkpoint(out) if resuming else None
+    if not resuming:
+        run_files.check_out(out, overwrite=bool(args.overwrite))
     lattice, hamiltonian = system_args.build_system(settings)
 
     import keras
@@ -293,16 +366,17 @@ def run(args):
 
     keras.utils.set_random_seed(settings["seed"])  # before any weight is initialized
     wavefunction = build_wavefunction(settings, lattice)
-    if settings["init_from"] is not None:
+    if settings["init_from"] is not None and checkpoint is None:
         load_initial_weights(wavefunction, settings["init_from"])
     wavefunction = symmetrize(wavefunction, settings["symmetries"], hamiltonian)
     exact_energy, exact_source = reference_energy(hamiltonian, settings["magnetization"])
     if exact_energy is not None:
         print(f"exact energy: {exact_energy:.10f} ({exact_source})")
-
-    out = settings["out"]
-    os.makedirs(out, exist_ok=True)
-    run_files.write_json(os.path.join(out, "config.json"), settings)
+    if resuming:
+        run_files.remove_temporary_files(out)
+    else:
+        run_files.prepare_out(out, overwrite=bool(args.overwrite))
+        run_files.write_json(os.path.join(out, run_files.CONFIG), settings)
 
     vmc = kerasnqs.VMC(
         wavefunction,
@@ -322,44 +396,177 @@ def run(args):
     )
     vmc.compile(optimizer=optimizer, jit_compile=True)
 
-    start = time.perf_counter()
-    history = vmc.fit(
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        callbacks=[keras.callbacks.CSVLogger(os.path.join(out, "history.csv"))],
-        verbose=2,
-    )
-    train_time = time.perf_counter() - start
-    stats = vmc.estimate(n_samples=settings["eval_samples"])
-    wall_time = time.perf_counter() - start
+    return train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkpoint)
 
-    energy = float(stats.mean.real)
-    relative_error = None
-    if exact_energy is not None:
-        relative_error = abs(energy - exact_energy) / abs(exact_energy)
-    summary = {
-        "energy": energy,
-        "energy_error": stats.error_of_mean,
-        "variance": stats.variance,
-        "exact_energy": exact_energy,
-        "relative_error": relative_error,
-        "steps": epochs * steps_per_epoch,
-        "wall_time_s": wall_time,
-        "train_time_s": train_time,
-    }
-    with run_files.atomic_path(os.path.join(out, "model.keras")) as temporary:
-        vmc.save(temporary)
-    run_files.write_json(os.path.join(out, "summary.json"), summary)
-    run_files.plot_energy(
-        os.path.join(out, "energy.png"),
-        [steps_per_epoch * (epoch + 1) for epoch in history.epoch],
-        history.history["energy"],
-        history.history["energy_error"],
-        exact_energy,
-    )
-    print(format_result(stats, exact_energy, relative_error, wall_time))
+
+def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkpoint=None):
+    """Trains (from `checkpoint` if given), estimates the energy and writes the run's files.
+
+    A checkpoint is written at the end of every epoch (`RunRecorder`). SIGINT or
+    SIGTERM stops training after the current step (`SignalStop`): the files are written
+    for the steps done, without the final estimate, and one line says how to resume. A
+    second signal, or one during the final estimate, stops at once, leaving the last
+    checkpoint.
+
+    Returns:
+        The exit status: 0, or 128 + the signal's number after an interruption.
+    """
+    from kerasnqs.cli.run_recorder import RunRecorder
+    from kerasnqs.cli.signal_stop import SignalStop
+
+    out = settings["out"]
+    initial_epoch, rows = 0, []
+    if checkpoint is not None:
+        initial_epoch, rows = restore_checkpoint(vmc, checkpoint, steps_per_epoch, epochs)
+    recorder = RunRecorder(out, steps_per_epoch, rows)
+    stop = SignalStop()
+    start = time.perf_counter()
+    try:
+        with stop:
+            vmc.fit(
+                epochs=epochs,
+                steps_per_epoch=steps_per_epoch,
+                callbacks=[recorder, stop],
+                verbose=2,
+                initial_epoch=initial_epoch,
+            )
+            train_time = time.perf_counter() - start
+            stats = None if stop.signum is not None else vmc.estimate(settings["eval_samples"])
+            summary = summarize(vmc, stats, exact_energy, epochs * steps_per_epoch)
+            summary.update(wall_time_s=time.perf_counter() - start, train_time_s=train_time)
+            write_outputs(vmc, out, summary, recorder.rows, exact_energy)
+    except KeyboardInterrupt:
+        print(f"kerasnqs: interrupted; {resume_hint(out)}", file=sys.stderr)
+        return 128 + (stop.last_signum or signal.SIGINT)
+    if stop.signum is not None:
+        print(stop_message(stop.signum, summary, steps_per_epoch, out), file=sys.stderr)
+        return 128 + stop.signum
+    os.remove(os.path.join(out, run_files.CHECKPOINT))  # The run is complete.
+    print(format_result(stats, exact_energy, summary["relative_error"], summary["wall_time_s"]))
     print(f"wrote {out}/: config.json history.csv energy.png model.keras summary.json")
     return 0
+
+
+def find_checkpoint(out):
+    """The checkpoint of the run in `out` that `--resume` continues, or None to start over.
+
+    Raises:
+        ValueError: if the run in `out` has finished (nothing to resume).
+    """
+    path = os.path.join(out, run_files.CHECKPOINT)
+    if os.path.isfile(path):
+        return path
+    summary_path = os.path.join(out, run_files.SUMMARY)
+    if os.path.isfile(summary_path):
+        summary = run_files.read_json(summary_path, "the summary of the run to resume")
+        if not summary.get("interrupted", False):
+            raise ValueError(
+                f"--resume {out!r} holds a finished run ({summary.get('steps')} steps): "
+                "nothing to resume"
+            )
+    return None  # Stopped before its first epoch ended: it starts again from step 0.
+
+
+def restore_checkpoint(vmc, path, steps_per_epoch, epochs):
+    """Loads the checkpoint `path` into the compiled `vmc`, to resume training.
+
+    The weights, the optimizer state (its step count sets the learning rate and the
+    random seed of every later step) and the VMC state (the temperature) come back as
+    they were at the end of the checkpoint's epoch.
+
+    Args:
+        vmc: the `kerasnqs.VMC` built and compiled from the run's settings.
+        path: the checkpoint, in the run folder beside the history.
+        steps_per_epoch: the training steps per epoch.
+        epochs: the planned number of epochs.
+
+    Returns:
+        `(initial_epoch, rows)`: the epochs done, to pass to `fit`, and their rows of
+        the history.
+
+    Raises:
+        ValueError: if the checkpoint does not fit the run's settings or its history.
+    """
+    out = os.path.dirname(path)
+    vmc.optimizer.build(vmc.wavefunction.trainable_variables)
+    try:
+        vmc.load_weights(path)
+    except Exception as error:  # Keras raises many types for a file it cannot read.
+        raise ValueError(f"--resume: cannot load the checkpoint {path!r}: {error}") from None
+    step = int(vmc.optimizer.iterations.numpy())
+    initial_epoch, remainder = divmod(step, steps_per_epoch)
+    if remainder or initial_epoch > epochs:
+        raise ValueError(
+            f"--resume: the checkpoint {path!r} is at step {step}, not at the end of one of "
+            f"the {epochs} epochs of {steps_per_epoch} steps of this run"
+        )
+    rows = run_files.read_history(os.path.join(out, run_files.HISTORY))[:initial_epoch]
+    if [row["step"] for row in rows] != [steps_per_epoch * (e + 1) for e in range(initial_epoch)]:
+        raise ValueError(
+            f"--resume: {run_files.HISTORY} in {out!r} does not hold the {initial_epoch} "
+            f"epochs of the checkpoint at step {step}"
+        )
+    print(f"resuming {out} from the checkpoint at step {step} (epoch {initial_epoch} of {epochs})")
+    return initial_epoch, rows
+
+
+def summarize(vmc, stats, exact_energy, planned_steps):
+    """The contents of `summary.json` but the times; `stats` is None after an interruption.
+
+    An interrupted run has no final estimate: its energy entries are None, `interrupted`
+    is true, and `steps` counts the steps done.
+    """
+    summary = {
+        "energy": None,
+        "energy_error": None,
+        "variance": None,
+        "exact_energy": exact_energy,
+        "relative_error": None,
+        "steps": int(vmc.optimizer.iterations.numpy()),
+        "planned_steps": planned_steps,
+        "interrupted": stats is None,
+    }
+    if stats is not None:
+        energy = float(stats.mean.real)
+        summary.update(energy=energy, energy_error=stats.error_of_mean, variance=stats.variance)
+        if exact_energy is not None:
+            summary["relative_error"] = abs(energy - exact_energy) / abs(exact_energy)
+    return summary
+
+
+def write_outputs(vmc, out, summary, rows, exact_energy):
+    """Writes `model.keras`, `summary.json` and `energy.png` (`history.csv` is written
+    after every epoch by `RunRecorder`)."""
+    with run_files.atomic_path(os.path.join(out, run_files.MODEL)) as temporary:
+        vmc.save(temporary)
+    run_files.write_json(os.path.join(out, run_files.SUMMARY), summary)
+    run_files.plot_energy(
+        os.path.join(out, run_files.PLOT),
+        [row["step"] for row in rows],
+        [row["energy"] for row in rows],
+        [row["energy_error"] for row in rows],
+        exact_energy,
+    )
+
+
+def stop_message(signum, summary, steps_per_epoch, out):
+    """The line printed when a signal stopped training."""
+    checkpoint_step = summary["steps"] // steps_per_epoch * steps_per_epoch
+    checkpoint = (
+        f"its checkpoint is at step {checkpoint_step}"
+        if checkpoint_step
+        else "no epoch ended, so there is no checkpoint and it starts again"
+    )
+    return (
+        f"kerasnqs: stopped by {signal.Signals(signum).name} after step {summary['steps']} "
+        f"of {summary['planned_steps']}; wrote {out}/ (summary.json says interrupted); "
+        f"{checkpoint}; {resume_hint(out)}"
+    )
+
+
+def resume_hint(out):
+    """The end of the line printed when a run is interrupted."""
+    return f"continue with: kerasnqs train --resume {shlex.quote(out)}"
 
 
 def format_result(stats, exact_energy, relative_error, wall_time=None):

@@ -1,0 +1,260 @@
+"""`kerasnqs train`: checkpoints, interruption by SIGINT/SIGTERM, `--resume` and `--overwrite`."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+import kerasnqs
+from kerasnqs.cli import run_files
+from kerasnqs.cli.evaluate import load_vmc
+from kerasnqs.cli.main import main
+from kerasnqs.lattice import Chain
+from kerasnqs.models import RNNWavefunction
+from kerasnqs.operators import TFIM
+from kerasnqs.vmc import AnnealingScheduler
+
+TINY = ["--size", "6", "--steps", "20", "--steps-per-epoch", "5", "--samples", "32"]
+TINY += ["--units", "4", "--eval-samples", "500"]
+INTERRUPTED_AT = 7  # mid-way through the second epoch of 5 steps
+
+
+class _RaiseSignalAt(keras.callbacks.Callback):
+    """Sends `signum` to this process at the end of training step `step` (from 1)."""
+
+    def __init__(self, signum, step):
+        super().__init__()
+        self.signum, self.step = signum, step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.optimizer.iterations.numpy()) == self.step:
+            signal.raise_signal(self.signum)
+
+
+def _train_interrupted(monkeypatch, argv, signum, step):
+    """Runs `kerasnqs train ARGV` in this process, sending `signum` after step `step`."""
+    fit = kerasnqs.VMC.fit
+
+    def fit_with_signal(self, *args, callbacks=None, **kwargs):
+        callbacks = [_RaiseSignalAt(signum, step), *(callbacks or [])]
+        return fit(self, *args, callbacks=callbacks, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(kerasnqs.VMC, "fit", fit_with_signal)
+        return main(["train", *argv])
+
+
+def _summary(folder):
+    return json.loads((folder / run_files.SUMMARY).read_text())
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """A run of TINY from start to end, written with --overwrite over an older run."""
+    out = tmp_path_factory.mktemp("uninterrupted")
+    for name in (run_files.SUMMARY, run_files.CHECKPOINT, run_files.PLOT):
+        (out / name).write_text("a file of an older run")
+    (out / "notes.txt").write_text("not a run file")
+    assert main(["train", *TINY, "--out", str(out), "--overwrite"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory):
+    """A run of TINY stopped by SIGTERM after step INTERRUPTED_AT: (folder, exit code)."""
+    out = tmp_path_factory.mktemp("interrupted")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        code = _train_interrupted(
+            monkeypatch, [*TINY, "--out", str(out)], signal.SIGTERM, INTERRUPTED_AT
+        )
+    return out, code
+
+
+@pytest.fixture(scope="module")
+def resumed(interrupted):
+    """The interrupted run, copied and continued by `--resume`."""
+    out, _ = interrupted
+    copy = out.parent / (out.name + "-resumed")
+    copy.mkdir()
+    for path in out.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    assert main(["train", "--resume", str(copy)]) == 0
+    return copy
+
+
+def test_sigterm_stops_after_the_current_step_with_exit_code_143(interrupted):
+    out, code = interrupted
+    assert code == 128 + signal.SIGTERM
+    assert _summary(out)["steps"] == INTERRUPTED_AT
+    assert int(load_vmc(str(out / run_files.MODEL)).optimizer.iterations.numpy()) == 7
+
+
+def test_interrupted_run_writes_every_output_for_the_steps_done(interrupted):
+    out, _ = interrupted
+    summary = _summary(out)
+    assert summary["interrupted"] is True
+    assert summary["planned_steps"] == 20 and summary["energy"] is None
+    names = {path.name for path in out.iterdir()}
+    assert set(run_files.RUN_FILES) <= names
+    assert not [name for name in names if name.startswith(".tmp-")]
+    rows = run_files.read_history(str(out / run_files.HISTORY))
+    assert [(row["epoch"], row["step"]) for row in rows] == [(0, 5), (1, 7)]
+
+
+def test_checkpoint_holds_the_last_complete_epoch(interrupted):
+    out, _ = interrupted
+    checkpoint = load_vmc(str(out / run_files.CHECKPOINT))
+    assert int(checkpoint.optimizer.iterations.numpy()) == 5
+
+
+def test_resumed_run_ends_bit_for_bit_like_an_uninterrupted_one(uninterrupted, resumed):
+    assert (resumed / run_files.HISTORY).read_text() == (
+        uninterrupted / run_files.HISTORY
+    ).read_text()
+    expected = load_vmc(str(uninterrupted / run_files.MODEL))
+    actual = load_vmc(str(resumed / run_files.MODEL))
+    assert len(actual.weights) == len(expected.weights)
+    for got, want in zip(actual.weights, expected.weights, strict=True):
+        np.testing.assert_array_equal(got.numpy(), want.numpy(), err_msg=got.path)
+    assert len(actual.optimizer.variables) == len(expected.optimizer.variables) > 1
+    for got, want in zip(actual.optimizer.variables, expected.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(got.numpy(), want.numpy(), err_msg=got.path)
+    resumed_summary, summary = _summary(resumed), _summary(uninterrupted)
+    assert resumed_summary["interrupted"] is False and resumed_summary["steps"] == 20
+    assert resumed_summary["energy"] == summary["energy"]
+
+
+def test_finished_run_leaves_no_checkpoint(uninterrupted, resumed):
+    for out in (uninterrupted, resumed):
+        assert not (out / run_files.CHECKPOINT).exists()
+
+
+def test_overwrite_replaces_every_file_of_the_older_run(uninterrupted):
+    assert _summary(uninterrupted)["steps"] == 20
+    assert (uninterrupted / run_files.PLOT).read_bytes().startswith(b"\x89PNG")
+    assert (uninterrupted / "notes.txt").read_text() == "not a run file"
+
+
+def test_out_holding_another_run_is_refused(uninterrupted, capsys):
+    before = {path.name: path.read_bytes() for path in uninterrupted.iterdir()}
+    assert main(["train", *TINY, "--out", str(uninterrupted)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("kerasnqs: error: --out") and "--overwrite" in error
+    assert "--resume" in error and len(error.strip().splitlines()) == 1
+    assert {path.name: path.read_bytes() for path in uninterrupted.iterdir()} == before
+
+
+def test_resume_of_a_finished_run_is_refused(uninterrupted, capsys):
+    assert main(["train", "--resume", str(uninterrupted)]) == 2
+    assert "nothing to resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--units", "4"], "drop --units"),
+        (["--overwrite"], "drop --overwrite"),
+        (["--out", "elsewhere"], "drop --out"),
+    ],
+    ids=["setting", "overwrite", "out"],
+)
+def test_resume_takes_no_other_flag(interrupted, argv, match, capsys):
+    out, _ = interrupted
+    assert main(["train", "--resume", str(out), *argv]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("kerasnqs: error: --resume") and match in error
+
+
+def test_resume_of_a_folder_without_a_run_is_refused(tmp_path, capsys):
+    assert main(["train", "--resume", str(tmp_path)]) == 2
+    assert "holds no training run" in capsys.readouterr().err
+
+
+def test_resume_refuses_a_checkpoint_that_is_not_a_model(tmp_path, capsys):
+    (tmp_path / run_files.CONFIG).write_text(json.dumps({"size": "6", "units": 4}))
+    (tmp_path / run_files.CHECKPOINT).write_text("not a zip file")
+    assert main(["train", "--resume", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "cannot load the checkpoint" in error and len(error.strip().splitlines()) == 1
+
+
+def test_ctrl_c_in_a_fresh_process_stops_with_one_line_and_code_130(tmp_path):
+    out = tmp_path / "run"
+    argv = ["--size", "6", "--steps", "1000000", "--steps-per-epoch", "5", "--samples", "16"]
+    argv += ["--units", "4", "--out", str(out)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kerasnqs.cli.main", "train", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not (out / run_files.CHECKPOINT).exists():
+            assert process.poll() is None and time.monotonic() < deadline, "no checkpoint"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        process.kill()
+    assert process.returncode == 128 + signal.SIGINT
+    assert "Traceback" not in stderr
+    ours = [line for line in stderr.splitlines() if line.startswith("kerasnqs:")]
+    assert len(ours) == 1 and ours[0].startswith("kerasnqs: stopped by SIGINT after step")
+    assert f"kerasnqs train --resume {out}" in ours[0]
+    summary = _summary(out)
+    assert summary["interrupted"] is True and 5 <= summary["steps"] < 1000000
+    assert (out / run_files.MODEL).exists()
+
+
+def _annealed_vmc():
+    keras.utils.set_random_seed(3)
+    chain = Chain(4)
+    vmc = kerasnqs.VMC(RNNWavefunction(chain, units=4), TFIM(chain, h=1.0), n_samples=16, seed=3)
+    schedule = keras.optimizers.schedules.CosineDecay(2e-2, decay_steps=12, alpha=0.1)
+    vmc.compile(optimizer=keras.optimizers.Adam(schedule))
+    return vmc
+
+
+def _halving(epoch, temperature):
+    # Depends on the temperature stored in the model, so a restore that lost it shows.
+    return 0.4 if epoch == 0 else temperature / 2
+
+
+def test_checkpoint_restores_the_annealing_temperature_and_the_learning_rate(tmp_path):
+    from kerasnqs.cli.run_recorder import RunRecorder
+    from kerasnqs.cli.train import restore_checkpoint
+
+    reference = _annealed_vmc()
+    history = reference.fit(
+        epochs=4, steps_per_epoch=3, callbacks=[AnnealingScheduler(_halving)], verbose=0
+    )
+    first = _annealed_vmc()
+    recorder = RunRecorder(str(tmp_path), steps_per_epoch=3)
+    first.fit(
+        epochs=2, steps_per_epoch=3, callbacks=[AnnealingScheduler(_halving), recorder], verbose=0
+    )
+    second = _annealed_vmc()
+    initial_epoch, rows = restore_checkpoint(second, str(tmp_path / "checkpoint.keras"), 3, 4)
+    assert initial_epoch == 2 and second.temperature.numpy() == np.float32(0.2)
+    assert int(second.nonfinite_step.numpy()) == -1
+    rest = second.fit(
+        epochs=4,
+        steps_per_epoch=3,
+        callbacks=[AnnealingScheduler(_halving)],
+        initial_epoch=initial_epoch,
+        verbose=0,
+    )
+    assert [row["energy"] for row in rows] + rest.history["energy"] == history.history["energy"]
+    assert rest.history["temperature"] == history.history["temperature"][2:]
+    assert rest.history["temperature"] == pytest.approx([0.1, 0.05])
+    assert float(second.optimizer.learning_rate.numpy()) == float(
+        reference.optimizer.learning_rate.numpy()
+    )
+    for got, want in zip(second.weights, reference.weights, strict=True):
+        np.testing.assert_array_equal(got.numpy(), want.numpy(), err_msg=got.path)
