@@ -22,7 +22,8 @@ Methods:
   by `SR(diag_shift=0.01)`; 1008 samples per step.
 - `gru-adam`: `FastGRUNet1D(layers=2, features)` in float32 with `ARDirectSampler`
   (exact sampling, hence the full Hilbert space: it cannot be restricted to a sector),
-  Adam 1e-3, 1008 samples per step.
+  Adam 1e-3, 1008 samples per step. The sites are visited in NetKet's order: along the
+  chain, row by row on a square lattice.
 
 The clock starts when the variational state is built (parameters initialized) and
 counts everything after it, JIT compilation included; the driver stops at the first
@@ -116,9 +117,9 @@ def build_state(method, spec, features, seed):
         graph, hilbert, hamiltonian, scale = build_system(spec, sector=False)
         from netket.experimental.models import FastGRUNet1D
 
-        model = FastGRUNet1D(
-            hilbert=hilbert, layers=2, features=features, param_dtype=jnp.float32, graph=graph
-        )
+        # Sites in NetKet's order (the chain's; row by row on a square): with the J1-J2
+        # graph the model would read next-nearest neighbours too, which it does not support.
+        model = FastGRUNet1D(hilbert=hilbert, layers=2, features=features, param_dtype=jnp.float32)
         sampler = nk.sampler.ARDirectSampler(hilbert)
         optimizer = optax.adam(ADAM_LEARNING_RATE)
         preconditioner = None

@@ -42,6 +42,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -101,6 +102,9 @@ METHODS = {
     "rbmsymm-sr": "NetKet RBMSymm + SR",
     "gru-adam": "NetKet FastGRUNet1D + Adam",
 }
+
+ERROR_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit)\b")
+"""The line of a child's traceback that names the error (the last one is reported)."""
 
 SMALL_SIZES = {"chain": 8, "square": "4x4"}
 """The sizes of the small systems on which `--check-conventions` compares exact energies."""
@@ -259,7 +263,8 @@ def run_child(command, timeout):
     lines = result.stdout.strip().splitlines()
     if result.returncode != 0 or not lines:
         sys.stderr.write(result.stderr[-3000:])
-        return {"error": (result.stderr.strip().splitlines() or ["?"])[-1]}
+        errors = [line for line in result.stderr.splitlines() if ERROR_LINE.match(line)]
+        return {"error": (errors or result.stderr.strip().splitlines() or ["?"])[-1]}
     return json.loads(lines[-1])
 
 
