@@ -138,6 +138,21 @@ def parse_setting(text):
         return key.strip().replace("-", "_"), value
 
 
+def positive(kind):
+    """An argparse type: a finite number of `kind` above zero."""
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        return value
+
+    return parse
+
+
 # ---------------------------------------------------------------- the kerasnqs side
 
 
@@ -230,7 +245,7 @@ def train_kerasnqs(recipe, seconds, eval_samples):
 
     begin = time.perf_counter()
     stats = vmc.estimate(n_samples=eval_samples)
-    label = f"kerasnqs RNN {settings['units']}"
+    label = f"kerasnqs RNN {settings['units']}" + (" phase" if settings["phase"] else "")
     if settings.get("symmetries"):
         label += f" ({settings['symmetries']})"
     if "preconditioner" in vmc_kwargs:
@@ -350,10 +365,20 @@ def check_conventions(names):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", nargs="+", choices=list(RECIPES), help="rows to run")
-    parser.add_argument("--seconds", type=float, help="budget of every row (default: SECONDS)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=list(RECIPES),
+        metavar="ROW",
+        help=f"rows to run (default: all): {', '.join(RECIPES)}",
+    )
+    parser.add_argument(
+        "--seconds", type=positive(float), help="budget of every row (default: SECONDS)"
+    )
     parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
-    parser.add_argument("--eval-samples", type=int, default=50000, help="samples of the estimate")
+    parser.add_argument(
+        "--eval-samples", type=positive(int), default=50000, help="samples of the estimate"
+    )
     parser.add_argument(
         "--set",
         type=parse_setting,
