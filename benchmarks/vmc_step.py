@@ -25,9 +25,7 @@ import statistics
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-NETKET_VENV = os.path.join(HERE, ".venv-netket")
-NETKET_PYTHON = os.path.join(NETKET_VENV, "bin", "python")
+from netket_venv import HERE, NETKET_PYTHON, ensure_netket
 
 
 def measure_kerasnqs(sites, samples, units, steps, warmup, chunk_size, jit_compile):
@@ -122,16 +120,6 @@ def netket_command(args, sites):
     command += ["--samples", str(args.samples), "--units", str(args.units)]
     command += ["--steps", str(args.steps), "--warmup", str(args.warmup)]
     return command
-
-
-def ensure_netket():
-    """Creates NetKet's own virtual environment on first use."""
-    if os.path.exists(NETKET_PYTHON):
-        return
-    print(f"setting up NetKet in {NETKET_VENV} (once) ...", file=sys.stderr)
-    subprocess.run([sys.executable, "-m", "venv", NETKET_VENV], check=True)
-    pip = [NETKET_PYTHON, "-m", "pip", "install", "--quiet", "netket==3.23.*"]
-    subprocess.run(pip, check=True)
 
 
 def median_ms(values):

@@ -1,0 +1,429 @@
+"""Trains each system with kerasnqs and with NetKet for the same wall time, side by side.
+
+For each row (a physical system) every method trains in its own process, one after the
+other on the same machine, until a wall-clock budget is spent, and then estimates the
+energy from fresh samples; the table shows energy, error bar, exact energy and relative
+error. Methods:
+
+- `kerasnqs`: the row's best kerasnqs recipe (`RECIPES` below: the zoo recipe or the
+  `benchmarks/accuracy.py` settings), trained with the Python API. The budget replaces
+  the recipe's number of steps, and the learning rate follows the recipe's cosine decay
+  over the wall-time budget instead of over the steps. The energy comes from
+  `--eval-samples` exact samples.
+- `rbmsymm-sr`: NetKet's `RBMSymm(alpha=4)` with Metropolis sampling and SGD 0.02
+  preconditioned by `SR(diag_shift=0.01)`, 1008 samples per step.
+- `gru-adam`: NetKet's `FastGRUNet1D(layers=2)` (as many features as the kerasnqs
+  recipe's units) with `ARDirectSampler` and Adam 1e-3, 1008 samples per step.
+
+(`benchmarks/netket_peers.py` describes the NetKet side, which runs in NetKet's own
+virtual environment, created on first use.)
+
+Equal wall time: each side's clock starts once its model is built and counts
+everything after it, compilation (XLA or JAX) included, since a user waits for it too;
+training stops at the first step that ends past the budget. The final estimate is not
+counted; its time is reported apart. Energies are in kerasnqs's units (`S = sigma / 2`
+for the Heisenberg models: NetKet's are divided by 4); `--check-conventions` checks on
+small systems that both sides' exact ground-state energies agree, before a row is
+trusted. Exact energies come from `kerasnqs.exact` (free fermions or Lanczos), except for
+the 6x6 Heisenberg model: -0.60352184 per site from exact diagonalization (varbench).
+
+Not run in CI: the full table takes more than an hour of a 2-core CPU.
+
+Usage:
+
+    python benchmarks/peers.py                                    # every row
+    python benchmarks/peers.py --only heisenberg-chain-20-pbc --seconds 10
+    python benchmarks/peers.py --methods kerasnqs rbmsymm-sr --markdown runs/peers.md
+    python benchmarks/peers.py --only tfim-chain-20-h1 --set units=48 --set lr=0.005
+    python benchmarks/peers.py --check-conventions
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+
+import accuracy
+from netket_venv import HERE, ensure_netket
+
+HEISENBERG_6X6_ENERGY = -0.60352184 * 36
+"""The open 6x6 Heisenberg model, `S = sigma / 2`: exact diagonalization (varbench)."""
+
+HEISENBERG_6X6 = {
+    "system": "heisenberg",
+    "lattice": "square",
+    "size": "6x6",
+    "pbc": False,
+    "marshall_sign": True,
+    "magnetization": 0.0,
+    "units": 48,
+    "samples": 500,
+    "lr": 5e-3,
+}
+
+RECIPES = {
+    "tfim-chain-20-h1": accuracy.MAIN_TABLE["tfim-chain-20-h1"],
+    "tfim-chain-50-h0.5": accuracy.RECIPES / "tfim-chain-50-h0.5.toml",
+    "heisenberg-chain-20-pbc": accuracy.MAIN_TABLE["heisenberg-chain-20-pbc"],
+    "j1j2-chain-20-j2-0.2": accuracy.MAIN_TABLE["j1j2-chain-20-j2-0.2"],
+    "j1j2-chain-20-j2-0.5": accuracy.MAIN_TABLE["j1j2-chain-20-j2-0.5"],
+    "tfim-square-4x4-h3": accuracy.MAIN_TABLE["tfim-square-4x4-h3"],
+    "heisenberg-square-6x6": HEISENBERG_6X6,
+}
+"""kerasnqs's best recipe per row: a zoo recipe file or a dict of `kerasnqs train` keys.
+
+Besides those keys a recipe may name `preconditioner` (a `kerasnqs.vmc` class name such
+as `"SR"` or `"MinSR"`, or a dict `{"name": "SR", "diag_shift": 1e-3}` whose other keys
+are passed to the class) and `symmetries` (as `kerasnqs train --symmetries`, e.g.
+`"translation,reflection"`). When the installed kerasnqs does not have them yet, they
+are dropped with a message and the table says what ran.
+"""
+
+SECONDS = {
+    "tfim-chain-20-h1": 60,
+    "tfim-chain-50-h0.5": 240,
+    "heisenberg-chain-20-pbc": 120,
+    "j1j2-chain-20-j2-0.2": 240,
+    "j1j2-chain-20-j2-0.5": 240,
+    "tfim-square-4x4-h3": 120,
+    "heisenberg-square-6x6": 3600,
+}
+"""The default wall-clock budget of each row, in seconds (`--seconds` overrides)."""
+
+EXACT = {"heisenberg-square-6x6": (HEISENBERG_6X6_ENERGY, "ED, varbench")}
+"""Exact energies that kerasnqs cannot compute; the others come from `kerasnqs.exact`."""
+
+METHODS = {
+    "kerasnqs": "kerasnqs RNN",
+    "rbmsymm-sr": "NetKet RBMSymm + SR",
+    "gru-adam": "NetKet FastGRUNet1D + Adam",
+}
+
+ERROR_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit)\b")
+"""The line of a child's traceback that names the error (the last one is reported)."""
+
+SMALL_SIZES = {"chain": 8, "square": "4x4"}
+"""The sizes of the small systems on which `--check-conventions` compares exact energies."""
+
+
+def load_recipe(recipe):
+    """Returns a recipe (a TOML path or a dict) as a dict of settings keyed with underscores."""
+    if not isinstance(recipe, dict):
+        from kerasnqs.cli import system_args, train
+
+        known = {*train.TRAINING_DEFAULTS, *system_args.DEFAULTS, "steps"}
+        recipe = train.read_config(str(recipe), known=known)
+    return {key.replace("-", "_"): value for key, value in recipe.items()}
+
+
+def system_keys(recipe):
+    """The system keys of a recipe, defaults filled in (what `netket_peers.py` reads)."""
+    from kerasnqs.cli import system_args
+
+    return system_args.system_config(recipe)
+
+
+def parse_setting(text):
+    """Parses `--set KEY=VALUE`; VALUE is read as JSON when it can be, else as text."""
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise argparse.ArgumentTypeError(f"--set must be KEY=VALUE, got {text!r}")
+    try:
+        return key.strip().replace("-", "_"), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip().replace("-", "_"), value
+
+
+def positive(kind):
+    """An argparse type: a finite number of `kind` above zero."""
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        return value
+
+    return parse
+
+
+# ---------------------------------------------------------------- the kerasnqs side
+
+
+def cosine_learning_rate(lr, elapsed, seconds, alpha=0.01):
+    """The recipe's cosine decay, from `lr` to `alpha * lr` over the wall-time budget."""
+    fraction = min(max(elapsed / seconds, 0.0), 1.0)
+    return lr * (alpha + (1 - alpha) * 0.5 * (1 + math.cos(math.pi * fraction)))
+
+
+def wall_clock_budget(seconds, start, lr):
+    """A Keras callback that decays the learning rate with time and stops at `seconds`."""
+    import keras
+
+    class WallClockBudget(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            elapsed = time.perf_counter() - start
+            self.model.optimizer.learning_rate.assign(cosine_learning_rate(lr, elapsed, seconds))
+
+        def on_train_batch_end(self, batch, logs=None):
+            if time.perf_counter() - start >= seconds:
+                self.model.stop_training = True
+
+    return WallClockBudget()
+
+
+def kerasnqs_options(settings):
+    """Pops `preconditioner` and `symmetries` from `settings`; returns VMC kwargs and notes.
+
+    A `symmetries` key stays in `settings` when the installed `kerasnqs train` knows it
+    (its `build_wavefunction` then applies it); a preconditioner is built when
+    `kerasnqs.vmc` has the class and `kerasnqs.VMC` takes a `preconditioner`.
+    """
+    import inspect
+
+    import kerasnqs
+    from kerasnqs.cli import train
+
+    notes, vmc_kwargs = [], {}
+    if settings.get("symmetries") and "symmetries" not in train.TRAINING_DEFAULTS:
+        notes.append(f"symmetries {settings['symmetries']!r} not in this kerasnqs: ignored")
+    if "symmetries" not in train.TRAINING_DEFAULTS:
+        settings.pop("symmetries", None)
+    preconditioner = settings.pop("preconditioner", None)
+    if preconditioner:
+        options = dict(preconditioner) if isinstance(preconditioner, dict) else {}
+        name = options.pop("name", preconditioner if isinstance(preconditioner, str) else None)
+        cls = getattr(kerasnqs.vmc, str(name), None)
+        accepts = "preconditioner" in inspect.signature(kerasnqs.VMC.__init__).parameters
+        if cls is None or not accepts:
+            notes.append(f"preconditioner {name!r} not in this kerasnqs: Adam alone")
+        else:
+            vmc_kwargs["preconditioner"] = cls(**options)
+    return vmc_kwargs, notes
+
+
+def train_kerasnqs(recipe, seconds, eval_samples):
+    """Runs in the child process: trains a recipe for `seconds`, returns a dict."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    import kerasnqs
+    from kerasnqs.cli import system_args, train
+
+    settings = {**train.TRAINING_DEFAULTS, **recipe}
+    settings.update(system_args.system_config(settings))
+    vmc_kwargs, notes = kerasnqs_options(settings)
+    for note in notes:
+        print(f"peers.py: {note}", file=sys.stderr)
+    lattice, hamiltonian = system_args.build_system(settings)
+    keras.utils.set_random_seed(settings["seed"])
+    wavefunction = train.build_wavefunction(settings, lattice)
+    if settings["init_from"] is not None:
+        train.load_initial_weights(wavefunction, settings["init_from"])
+
+    start = time.perf_counter()
+    vmc = kerasnqs.VMC(
+        wavefunction,
+        hamiltonian,
+        n_samples=settings["samples"],
+        chunk_size=settings["chunk_size"],
+        seed=settings["seed"],
+        **vmc_kwargs,
+    )
+    vmc.compile(optimizer=keras.optimizers.Adam(settings["lr"]), jit_compile=True)
+    budget = wall_clock_budget(seconds, start, settings["lr"])
+    vmc.fit(
+        epochs=10**6, steps_per_epoch=settings["steps_per_epoch"], callbacks=[budget], verbose=0
+    )
+    train_seconds = time.perf_counter() - start
+
+    begin = time.perf_counter()
+    stats = vmc.estimate(n_samples=eval_samples)
+    label = f"kerasnqs RNN {settings['units']}" + (" phase" if settings["phase"] else "")
+    if settings.get("symmetries"):
+        label += f" ({settings['symmetries']})"
+    if "preconditioner" in vmc_kwargs:
+        label += f" + {type(vmc_kwargs['preconditioner']).__name__}"
+    return {
+        "method": "kerasnqs",
+        "label": f"{label} + Adam",
+        "energy": float(stats.mean.real),
+        "energy_error": stats.error_of_mean,
+        "variance": stats.variance,
+        "eval_samples": stats.n_samples,
+        "steps": int(vmc.optimizer.iterations.numpy()),
+        "train_seconds": train_seconds,
+        "estimate_seconds": time.perf_counter() - begin,
+        "n_parameters": int(sum(w.numpy().size for w in wavefunction.trainable_weights)),
+        "notes": notes,
+        "library": f"kerasnqs {kerasnqs.__version__}",
+    }
+
+
+# ---------------------------------------------------------------- the parent
+
+
+def run_child(command, timeout):
+    """Runs a child that prints JSON on its last line; returns it, or `{"error": ...}`."""
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"no answer within {timeout:.0f} s"}
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        sys.stderr.write(result.stderr[-3000:])
+        errors = [line for line in result.stderr.splitlines() if ERROR_LINE.match(line)]
+        return {"error": (errors or result.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(lines[-1])
+
+
+def child_command(method, recipe, seconds, eval_samples):
+    """The command line that trains one method on one row in its own process."""
+    options = ["--seconds", str(seconds), "--eval-samples", str(eval_samples)]
+    if method == "kerasnqs":
+        return [sys.executable, __file__, "--child-recipe", json.dumps(recipe), *options]
+    system = json.dumps(system_keys(recipe))
+    script = os.path.join(HERE, "netket_peers.py")
+    command = [ensure_netket(), script, "--system", system, "--method", method, *options]
+    return [
+        *command,
+        "--features",
+        str(recipe.get("units", 32)),
+        "--seed",
+        str(recipe.get("seed", 0)),
+    ]
+
+
+def exact_energy(name, recipe):
+    """Returns `(energy, source)` for a row: `EXACT`, or `kerasnqs.exact`."""
+    if name in EXACT:
+        return EXACT[name]
+    from kerasnqs.cli import system_args
+    from kerasnqs.exact import reference_energy
+
+    _, hamiltonian = system_args.build_system(recipe)
+    return reference_energy(hamiltonian, system_keys(recipe)["magnetization"])
+
+
+def table_header():
+    return [
+        "| system | method | wall s | steps | energy ± error | exact | relative error |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+
+def table_line(name, result, exact):
+    """One markdown table line for one method's result on one row."""
+    label = result.get("label") or METHODS.get(result.get("method"), "?")
+    if "error" in result:
+        return f"| {name} | {label} | | | failed: {result['error']} | | |"
+    energy, error = result["energy"], result["energy_error"]
+    reference, source = exact
+    exact_text, relative = source, "-"
+    if reference is not None:
+        exact_text = f"{reference:.6f} ({source})"
+        relative = f"{abs(energy - reference) / abs(reference):.1e}"
+    return (
+        f"| {name} | {label} | {result['train_seconds']:.0f} | {result['steps']} | "
+        f"{energy:.6f} ± {error:.1e} | {exact_text} | {relative} |"
+    )
+
+
+def check_conventions(names):
+    """Compares kerasnqs's and NetKet's exact energies on small versions of the rows."""
+    from kerasnqs.cli import system_args
+    from kerasnqs.exact import exact_energy as kerasnqs_exact
+
+    ring4 = {"system": "heisenberg", "size": 4, "pbc": True, "magnetization": 0.0}
+    systems = {"heisenberg-chain-4-pbc": system_args.system_config(ring4)}
+    for name in names:
+        spec = system_keys(load_recipe(RECIPES[name]))
+        small = {**spec, "size": SMALL_SIZES[spec["lattice"]]}
+        systems[f"{name} at size {small['size']}"] = small
+    worst = 0.0
+    print("| system | kerasnqs exact | NetKet exact | difference |\n|---|---|---|---|")
+    for label, spec in systems.items():
+        _, hamiltonian = system_args.build_system(spec)
+        ours, _ = kerasnqs_exact(hamiltonian, spec["magnetization"])
+        command = [ensure_netket(), os.path.join(HERE, "netket_peers.py"), "--exact"]
+        theirs = run_child([*command, "--system", json.dumps(spec)], timeout=600)
+        if "error" in theirs:
+            raise SystemExit(f"NetKet failed on {label}: {theirs['error']}")
+        difference = theirs["exact_energy"] - ours
+        worst = max(worst, abs(difference) / abs(ours))
+        print(f"| {label} | {ours:.10f} | {theirs['exact_energy']:.10f} | {difference:.1e} |")
+    if worst > 1e-9:
+        raise SystemExit(f"the conventions differ: relative difference {worst:.1e}")
+    print(f"conventions agree (largest relative difference {worst:.1e})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=list(RECIPES),
+        metavar="ROW",
+        help=f"rows to run (default: all): {', '.join(RECIPES)}",
+    )
+    parser.add_argument(
+        "--seconds", type=positive(float), help="budget of every row (default: SECONDS)"
+    )
+    parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
+    parser.add_argument(
+        "--eval-samples", type=positive(int), default=50000, help="samples of the estimate"
+    )
+    parser.add_argument(
+        "--set",
+        type=parse_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a kerasnqs recipe key, e.g. units=48",
+    )
+    parser.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
+    parser.add_argument(
+        "--check-conventions",
+        action="store_true",
+        help="compare both sides' exact energies on small systems, then exit",
+    )
+    parser.add_argument("--child-recipe", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before kerasnqs loads TensorFlow
+    if args.child_recipe:
+        result = train_kerasnqs(json.loads(args.child_recipe), args.seconds, args.eval_samples)
+        print(json.dumps(result))
+        return
+    names = args.only or list(RECIPES)
+    if args.check_conventions:
+        check_conventions(names)
+        return
+
+    lines = table_header()
+    print("\n".join(lines), flush=True)
+    for name in names:
+        recipe = {**load_recipe(RECIPES[name]), **dict(args.set)}
+        exact = exact_energy(name, recipe)
+        seconds = args.seconds or SECONDS[name]
+        for method in args.methods:
+            command = child_command(method, recipe, seconds, args.eval_samples)
+            result = run_child(command, timeout=3 * seconds + 900)
+            result.setdefault("method", method)
+            for note in result.get("notes", []):
+                print(f"  ({name}, {method}: {note})", file=sys.stderr)
+            lines.append(table_line(name, result, exact))
+            print(lines[-1], flush=True)
+    if args.markdown:
+        with open(args.markdown, "w") as file:
+            file.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
