@@ -5,11 +5,15 @@ other on the same machine, until a wall-clock budget is spent, and then estimate
 energy from fresh samples; the table shows energy, error bar, exact energy and relative
 error. Methods:
 
-- `kerasnqs`: the row's best kerasnqs recipe (`RECIPES` below: the zoo recipe or the
-  `benchmarks/accuracy.py` settings), trained with the Python API. The budget replaces
-  the recipe's number of steps, and the learning rate follows the recipe's cosine decay
-  over the wall-time budget instead of over the steps. The energy comes from
-  `--eval-samples` exact samples.
+- `kerasnqs-adam`: the row's zoo recipe (`RECIPES` below: the zoo recipe or the
+  `benchmarks/accuracy.py` settings) with Adam, trained with the Python API. The budget
+  replaces the recipe's number of steps, and the learning rate follows the recipe's
+  cosine decay over the wall-time budget instead of over the steps. The energy comes
+  from `--eval-samples` exact samples.
+- `kerasnqs-sr`: the same system with stochastic reconfiguration (`kerasnqs.vmc.SR`)
+  and SGD, with the settings of `KERASNQS_METHODS`.
+- `kerasnqs-sr-sym`: SR on the symmetrized RNN (`kerasnqs.models.SymmetricWavefunction`)
+  over the row's cheap symmetries.
 - `rbmsymm-sr`: NetKet's `RBMSymm(alpha=4)` with Metropolis sampling and SGD 0.02
   preconditioned by `SR(diag_shift=0.01)`, 1008 samples per step.
 - `gru-adam`: NetKet's `FastGRUNet1D(layers=2)` (as many features as the kerasnqs
@@ -33,7 +37,7 @@ Usage:
 
     python benchmarks/peers.py                                    # every row
     python benchmarks/peers.py --only heisenberg-chain-20-pbc --seconds 10
-    python benchmarks/peers.py --methods kerasnqs rbmsymm-sr --markdown runs/peers.md
+    python benchmarks/peers.py --methods kerasnqs-sr rbmsymm-sr --markdown runs/peers.md
     python benchmarks/peers.py --only tfim-chain-20-h1 --set units=48 --set lr=0.005
     python benchmarks/peers.py --check-conventions
 """
@@ -74,14 +78,18 @@ RECIPES = {
     "tfim-square-4x4-h3": accuracy.MAIN_TABLE["tfim-square-4x4-h3"],
     "heisenberg-square-6x6": HEISENBERG_6X6,
 }
-"""kerasnqs's best recipe per row: a zoo recipe file or a dict of `kerasnqs train` keys.
+"""The base recipe of each row (the zoo's Adam recipe): a recipe file or a dict of keys."""
 
-Besides those keys a recipe may name `preconditioner` (a `kerasnqs.vmc` class name such
-as `"SR"` or `"MinSR"`, or a dict `{"name": "SR", "diag_shift": 1e-3}` whose other keys
-are passed to the class) and `symmetries` (as `kerasnqs train --symmetries`, e.g.
-`"translation,reflection"`). When the installed kerasnqs does not have them yet, they
-are dropped with a message and the table says what ran.
-"""
+SR_SETTINGS = {"sr": True, "lr": 0.05, "diag_shift": 1e-3, "units": 32}
+KERASNQS_METHODS = {
+    "kerasnqs-adam": {},
+    "kerasnqs-sr": SR_SETTINGS,
+    "kerasnqs-sr-sym": {**SR_SETTINGS, "symmetries": "auto"},
+}
+"""What each kerasnqs method changes in a row's base recipe. `symmetries = "auto"` takes the
+cheap symmetries the row has: the spin flip where the sector allows it, and the
+reflection of an open chain (the 20 or 40 elements of the translations multiply the
+cost of a step as much)."""
 
 SECONDS = {
     "tfim-chain-20-h1": 60,
@@ -98,7 +106,9 @@ EXACT = {"heisenberg-square-6x6": (HEISENBERG_6X6_ENERGY, "ED, varbench")}
 """Exact energies that kerasnqs cannot compute; the others come from `kerasnqs.exact`."""
 
 METHODS = {
-    "kerasnqs": "kerasnqs RNN",
+    "kerasnqs-adam": "kerasnqs RNN + Adam",
+    "kerasnqs-sr": "kerasnqs RNN + SR",
+    "kerasnqs-sr-sym": "kerasnqs symmetric RNN + SR",
     "rbmsymm-sr": "NetKet RBMSymm + SR",
     "gru-adam": "NetKet FastGRUNet1D + Adam",
 }
@@ -178,34 +188,14 @@ def wall_clock_budget(seconds, start, lr):
     return WallClockBudget()
 
 
-def kerasnqs_options(settings):
-    """Pops `preconditioner` and `symmetries` from `settings`; returns VMC kwargs and notes.
-
-    A `symmetries` key stays in `settings` when the installed `kerasnqs train` knows it
-    (its `build_wavefunction` then applies it); a preconditioner is built when
-    `kerasnqs.vmc` has the class and `kerasnqs.VMC` takes a `preconditioner`.
-    """
-    import inspect
-
-    import kerasnqs
-    from kerasnqs.cli import train
-
-    notes, vmc_kwargs = [], {}
-    if settings.get("symmetries") and "symmetries" not in train.TRAINING_DEFAULTS:
-        notes.append(f"symmetries {settings['symmetries']!r} not in this kerasnqs: ignored")
-    if "symmetries" not in train.TRAINING_DEFAULTS:
-        settings.pop("symmetries", None)
-    preconditioner = settings.pop("preconditioner", None)
-    if preconditioner:
-        options = dict(preconditioner) if isinstance(preconditioner, dict) else {}
-        name = options.pop("name", preconditioner if isinstance(preconditioner, str) else None)
-        cls = getattr(kerasnqs.vmc, str(name), None)
-        accepts = "preconditioner" in inspect.signature(kerasnqs.VMC.__init__).parameters
-        if cls is None or not accepts:
-            notes.append(f"preconditioner {name!r} not in this kerasnqs: Adam alone")
-        else:
-            vmc_kwargs["preconditioner"] = cls(**options)
-    return vmc_kwargs, notes
+def cheap_symmetries(settings):
+    """The symmetries of `KERASNQS_METHODS`' `"auto"`: spin flip, and reflection of open chains."""
+    kinds = []
+    if settings.get("magnetization") in (None, 0, 0.0):
+        kinds.append("spin-flip")
+    if settings.get("lattice", "chain") == "chain" and not settings.get("pbc"):
+        kinds.append("reflection")
+    return ",".join(kinds)
 
 
 def train_kerasnqs(recipe, seconds, eval_samples):
@@ -218,25 +208,28 @@ def train_kerasnqs(recipe, seconds, eval_samples):
 
     settings = {**train.TRAINING_DEFAULTS, **recipe}
     settings.update(system_args.system_config(settings))
-    vmc_kwargs, notes = kerasnqs_options(settings)
-    for note in notes:
-        print(f"peers.py: {note}", file=sys.stderr)
+    if settings.get("symmetries") == "auto":
+        settings["symmetries"] = cheap_symmetries(settings)
+    symmetries = train.parse_symmetries(settings.get("symmetries") or "")
     lattice, hamiltonian = system_args.build_system(settings)
     keras.utils.set_random_seed(settings["seed"])
     wavefunction = train.build_wavefunction(settings, lattice)
     if settings["init_from"] is not None:
         train.load_initial_weights(wavefunction, settings["init_from"])
+    wavefunction = train.symmetrize(wavefunction, symmetries, hamiltonian)
 
     start = time.perf_counter()
+    preconditioner = kerasnqs.vmc.SR(settings["diag_shift"]) if settings["sr"] else None
     vmc = kerasnqs.VMC(
         wavefunction,
         hamiltonian,
         n_samples=settings["samples"],
         chunk_size=settings["chunk_size"],
         seed=settings["seed"],
-        **vmc_kwargs,
+        preconditioner=preconditioner,
     )
-    vmc.compile(optimizer=keras.optimizers.Adam(settings["lr"]), jit_compile=True)
+    optimizer = keras.optimizers.SGD if settings["sr"] else keras.optimizers.Adam
+    vmc.compile(optimizer=optimizer(settings["lr"]), jit_compile=True)
     budget = wall_clock_budget(seconds, start, settings["lr"])
     vmc.fit(
         epochs=10**6, steps_per_epoch=settings["steps_per_epoch"], callbacks=[budget], verbose=0
@@ -246,13 +239,11 @@ def train_kerasnqs(recipe, seconds, eval_samples):
     begin = time.perf_counter()
     stats = vmc.estimate(n_samples=eval_samples)
     label = f"kerasnqs RNN {settings['units']}" + (" phase" if settings["phase"] else "")
-    if settings.get("symmetries"):
-        label += f" ({settings['symmetries']})"
-    if "preconditioner" in vmc_kwargs:
-        label += f" + {type(vmc_kwargs['preconditioner']).__name__}"
+    if symmetries:
+        label += f" ({','.join(symmetries)})"
+    label += f" + SR {settings['diag_shift']:g}, SGD" if settings["sr"] else " + Adam"
     return {
-        "method": "kerasnqs",
-        "label": f"{label} + Adam",
+        "label": label,
         "energy": float(stats.mean.real),
         "energy_error": stats.error_of_mean,
         "variance": stats.variance,
@@ -261,7 +252,7 @@ def train_kerasnqs(recipe, seconds, eval_samples):
         "train_seconds": train_seconds,
         "estimate_seconds": time.perf_counter() - begin,
         "n_parameters": int(sum(w.numpy().size for w in wavefunction.trainable_weights)),
-        "notes": notes,
+        "notes": [],
         "library": f"kerasnqs {kerasnqs.__version__}",
     }
 
@@ -283,10 +274,14 @@ def run_child(command, timeout):
     return json.loads(lines[-1])
 
 
-def child_command(method, recipe, seconds, eval_samples):
-    """The command line that trains one method on one row in its own process."""
+def child_command(method, recipe, seconds, eval_samples, overrides=None):
+    """The command line that trains one method on one row in its own process.
+
+    `overrides` (from `--set`) win over both the row's recipe and the method's settings.
+    """
     options = ["--seconds", str(seconds), "--eval-samples", str(eval_samples)]
-    if method == "kerasnqs":
+    if method in KERASNQS_METHODS:
+        recipe = {**recipe, **KERASNQS_METHODS[method], **(overrides or {})}
         return [sys.executable, __file__, "--child-recipe", json.dumps(recipe), *options]
     system = json.dumps(system_keys(recipe))
     script = os.path.join(HERE, "netket_peers.py")
@@ -413,7 +408,7 @@ def main():
         exact = exact_energy(name, recipe)
         seconds = args.seconds or SECONDS[name]
         for method in args.methods:
-            command = child_command(method, recipe, seconds, args.eval_samples)
+            command = child_command(method, recipe, seconds, args.eval_samples, dict(args.set))
             result = run_child(command, timeout=3 * seconds + 900)
             result.setdefault("method", method)
             for note in result.get("notes", []):
