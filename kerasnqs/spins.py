@@ -12,9 +12,12 @@ The values are checked wherever that is possible:
   `tf.errors.InvalidArgumentError` with the same message when the function runs. XLA
   (`jit_compile=True`) compiles assertions away, so there the values go unchecked.
 
-Cost, measured on a 2-core CPU (`benchmarks/NOTES.md`, "Spin checks"): the graph
-assertion adds ~1 % to `log_psi` of an `RNNWavefunction`; the eager check a few
-hundred microseconds per batch of 10,000 x 50 spins.
+Cost (`python benchmarks/spin_checks.py`, a 2-core CPU shared with other jobs): the
+graph assertion is one comparison per spin and a reduction, negligible next to an RNN;
+`log_psi` of 2000 x 50 spins (GRU, 32 units) inside a `tf.function` took 134 and 104 ms
+with it against 86 and 431 ms without it in two runs, and `estimate` of 2000 samples
+8.3 and 13.1 s against 7.9 and 14.1 s: no difference beyond the noise. The eager check
+takes about 1 ms per batch of 10,000 x 50 spins (0.5 ms for the conversion alone).
 """
 
 import numpy as np
