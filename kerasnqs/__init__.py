@@ -3,39 +3,23 @@
 The subpackages follow the data flow of a calculation: `lattice` -> `operators` (with
 `exact` references); `lattice` -> `models` (built from `layers`); models and operators
 -> `vmc` (training and estimates); `zoo` wraps saved models.
+
+`import kerasnqs` is light: the subpackages load on first use (PEP 562), so the
+`kerasnqs` command, `kerasnqs.lattice`, `kerasnqs.operators` and `kerasnqs.exact` start
+without TensorFlow. The Keras classes are registered as soon as Keras is loaded (see
+`kerasnqs.keras_registration`), so `import kerasnqs` is still enough for
+`keras.saving.load_model` to read a saved `VMC`.
 """
 
-import os
-import sys
+import importlib
+
+from kerasnqs import keras_registration
 
 __version__ = "0.1.0"
 
-if os.path.basename(sys.argv[0]) == "kerasnqs":
-    # The `kerasnqs` command keeps TensorFlow's C++ log quiet; the level must be set
-    # before TensorFlow loads, below. A library import leaves the user's setting alone.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-# Importing the Keras subpackages registers their serializable classes, so that
-# `import kerasnqs` is enough for `keras.saving.load_model` to read a saved model.
-from kerasnqs import (
-    baselines,
-    datasets,
-    exact,
-    lattice,
-    layers,
-    models,
-    operators,
-    vmc,
-    zoo,
-)
-from kerasnqs.vmc import VMC, estimate
-
-__all__ = [
-    "VMC",
-    "__version__",
+_SUBPACKAGES = (
     "baselines",
     "datasets",
-    "estimate",
     "exact",
     "lattice",
     "layers",
@@ -43,4 +27,22 @@ __all__ = [
     "operators",
     "vmc",
     "zoo",
-]
+)
+_FROM_VMC = ("VMC", "estimate")
+
+__all__ = ["VMC", "__version__", "estimate", *_SUBPACKAGES]
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"kerasnqs.{name}")
+    if name in _FROM_VMC:
+        return getattr(importlib.import_module("kerasnqs.vmc"), name)
+    raise AttributeError(f"module 'kerasnqs' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
+
+
+keras_registration.register_when_keras_loads()

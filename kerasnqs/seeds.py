@@ -15,8 +15,8 @@ def as_seed(seed):
     """Returns `seed` as a stateless seed, an int64 tensor of shape `(2,)`.
 
     Args:
-        seed: a Python int `n` (meaning `(n, 0)`), or an integer tensor (or array) of
-            shape `(2,)`.
+        seed: a Python int `n` in `[-2**63, 2**63)` (meaning `(n, 0)`), or an integer
+            tensor (or array) of shape `(2,)`.
 
     Returns:
         An int64 tensor of shape `(2,)`.
@@ -33,6 +33,10 @@ def as_seed(seed):
     if isinstance(seed, bool):
         raise ValueError(f"`seed` must be an int or an integer tensor of shape (2,), got {seed!r}.")
     if isinstance(seed, numbers.Integral):
+        if not -(2**63) <= int(seed) < 2**63:
+            raise ValueError(
+                f"`seed` must be an int that fits in 64 bits, in [-2**63, 2**63), got {seed!r}."
+            )
         return tf.constant([int(seed), 0], dtype=tf.int64)
     try:
         tensor = tf.convert_to_tensor(seed)

@@ -46,6 +46,8 @@ METADATA_KEYS = {
     "kerasnqs_version",
     "created",
     "weights_sha256",
+    "config_sha256",
+    "metadata_sha256",
     "check",
 }
 
@@ -104,6 +106,17 @@ def _edit_json(path, edit):
     data = json.loads(path.read_text())
     edit(data)
     path.write_text(json.dumps(data))
+
+
+def _rehash(folder):
+    """Records the current config's sha256 and the metadata's own, as a forger would."""
+    from kerasnqs.zoo import metadata as metadata_lib
+
+    def record(data):
+        data["config_sha256"] = metadata_lib.file_sha256(folder / "config.json")
+        data["metadata_sha256"] = metadata_lib.metadata_sha256(data)
+
+    _edit_json(folder / "metadata.json", record)
 
 
 # The shipped models.
@@ -296,8 +309,54 @@ def test_a_class_not_registered_by_kerasnqs_is_refused(saved_copy):
         config.update(module="keras", class_name="Sequential", registered_name=None)
 
     _edit_json(saved_copy / "config.json", make_foreign)
+    _rehash(saved_copy)
     with pytest.raises(ValueError, match=r"config\.json.*not describe a kerasnqs wavefunction"):
         zoo.load(saved_copy)
+
+
+def test_tampered_config_is_refused(saved_copy):
+    _edit_json(saved_copy / "config.json", lambda data: data["config"].update(units=5))
+    with pytest.raises(ValueError, match=r"config\.json.*sha256"):
+        zoo.load(saved_copy)
+
+
+def test_tampered_metadata_hamiltonian_is_refused(saved_copy):
+    _edit_json(saved_copy / "metadata.json", lambda data: data["hamiltonian"].update(h=-0.7))
+    with pytest.raises(ValueError, match=r"metadata\.json.*sha256"):
+        zoo.hamiltonian(saved_copy)
+    with pytest.raises(ValueError, match=r"metadata\.json.*sha256"):
+        zoo.load(saved_copy)
+
+
+def test_tampered_metadata_weights_hash_is_refused(saved_copy):
+    _edit_json(saved_copy / "metadata.json", lambda data: data.update(weights_sha256="0" * 64))
+    with pytest.raises(ValueError, match=r"metadata\.json.*sha256"):
+        zoo.load(saved_copy)
+
+
+def test_metadata_without_its_hash_is_refused(saved_copy):
+    _edit_json(saved_copy / "metadata.json", lambda data: data.pop("metadata_sha256"))
+    with pytest.raises(ValueError, match="records no sha256"):
+        zoo.info(saved_copy)
+
+
+def test_hamiltonian_on_another_lattice_than_the_config_is_refused(saved_copy):
+    # Hashes recorded again after the edit: the lattice check still catches it.
+    def other_lattice(data):
+        data["hamiltonian"]["lattice"] = {"name": "chain", "n": 6, "pbc": True}
+
+    _edit_json(saved_copy / "metadata.json", other_lattice)
+    _rehash(saved_copy)
+    with pytest.raises(ValueError, match=r"config\.json.*lattice.*Hamiltonian"):
+        zoo.load(saved_copy)
+
+
+def test_tampered_shipped_copy_is_refused(tmp_path):
+    folder = pathlib.Path(shutil.copytree(MODELS_DIR / "tfim-chain-20-h1", tmp_path / "m"))
+    zoo.load(folder)  # the untouched copy loads
+    _edit_json(folder / "metadata.json", lambda data: data["hamiltonian"].update(h=2.0))
+    with pytest.raises(ValueError, match="modified or is corrupted"):
+        zoo.info(folder)
 
 
 def test_unknown_name_lists_close_matches():

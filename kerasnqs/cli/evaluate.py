@@ -5,6 +5,7 @@ from `kerasnqs zoo list` or a folder written by `kerasnqs.zoo.save`.
 """
 
 import os
+import zipfile
 
 
 def add_parser(subparsers):
@@ -39,8 +40,15 @@ def load_vmc(path):
     """
     if not path.endswith(".keras"):
         raise ValueError(f"MODEL must be a .keras file, got {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "Is a folder, not a .keras file", path)
     if not os.path.isfile(path):
         raise FileNotFoundError(2, "No such file", path)
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path!r} is not a .keras file (a zip archive written by Keras): it is damaged "
+            "or of another format"
+        )
     import keras
 
     import kerasnqs
@@ -68,6 +76,11 @@ def run(args):
         wavefunction, hamiltonian, metadata = vmc.wavefunction, vmc.hamiltonian, None
     else:
         wavefunction, hamiltonian, metadata = load_zoo_model(args.model)
+    from kerasnqs.cli.exact import describe
+
+    name = args.model if metadata is None else metadata["name"]
+    print(f"model:          {name} ({type(wavefunction).__name__}, {wavefunction.n_sites} sites)")
+    print(f"hamiltonian:    {describe(hamiltonian)}")
     from kerasnqs.cli.train import format_result
     from kerasnqs.exact import reference_energy
     from kerasnqs.vmc import Stats, estimate

@@ -30,7 +30,16 @@ def run(args):
 
 
 def describe(operator):
-    """Returns a short description such as `TFIM chain n=20 open, h=1, J=1`."""
+    """Returns a short description such as `TFIM chain n=20 open, h=1, J=1`.
+
+    An operator that is not one of the named models is described by its `repr`.
+    """
+    if getattr(operator, "lattice", None) is None or operator.get_config().get("name") not in (
+        "tfim",
+        "heisenberg",
+        "j1j2",
+    ):
+        return repr(operator)
     lattice = operator.lattice
     config = lattice.get_config()
     boundary = "periodic" if lattice.pbc else "open"

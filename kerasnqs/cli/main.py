@@ -9,13 +9,21 @@ in `COMMANDS`:
 
 Errors in the user's input (`USER_ERRORS`, raised anywhere in `run`, and bad flags
 found by argparse) print a single line `kerasnqs: error: ...` to stderr and exit with
-status 2.
+status 2; warnings print as one line `kerasnqs: warning: ...`.
+
+Start-up: `import kerasnqs` and the sub-command modules load neither TensorFlow nor
+Keras, so `kerasnqs --help`, argument errors, `kerasnqs exact` and `kerasnqs zoo
+list/info` answer in well under a second. A command that needs TensorFlow imports it in
+its `run`, after checking its arguments; its start-up log is hidden (see
+`kerasnqs.cli.quiet_tensorflow`).
 """
 
 import argparse
 import sys
+import warnings
 
 from kerasnqs.cli import evaluate, exact, train, zoo
+from kerasnqs.cli.quiet_tensorflow import quiet_tensorflow_startup
 
 COMMANDS = (train, evaluate, exact, zoo)
 """The sub-command modules, in the order `kerasnqs --help` lists them."""
@@ -74,15 +82,23 @@ def main(argv=None):
     exact ground-state energy: -25.1077971116  (free fermions, TFIM chain n=20 open, h=1, J=1)
     0
     """
+    quiet_tensorflow_startup()
     try:
         args = build_parser().parse_args(argv)
-        return args.run(args) or 0
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args) or 0
     except (UsageError, *USER_ERRORS) as error:
         print(f"kerasnqs: error: {_one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("kerasnqs: interrupted", file=sys.stderr)
         return 130  # 128 + SIGINT, as a shell reports a process stopped by Ctrl-C.
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Prints a warning as one line `kerasnqs: warning: ...`, without the source line."""
+    print(f"kerasnqs: warning: {_one_line(message)}", file=sys.stderr if file is None else file)
 
 
 def _one_line(error):

@@ -202,6 +202,10 @@ def read_config(path, known):
             raw = tomllib.load(file)
     except OSError as error:
         raise ValueError(f"cannot read --config {path!r}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"--config {path!r} is not UTF-8 text (byte {error.start}): a TOML file is expected"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"--config {path!r} is not valid TOML: {error}") from None
     config = {key.replace("-", "_"): value for key, value in raw.items()}
@@ -329,12 +333,41 @@ def load_initial_weights(wavefunction, source):
 
 
 def _check_positive(settings, *keys):
+    """Checks the training settings, whether they come from flags or a config file.
+
+    `keys` are the settings that must be positive integers (or `None`); the others are
+    checked by type: `--lr` a finite positive number, `--seed` an integer >= 0, `--phase`
+    true or false, `--model` and `--cell` a known name, `--out` and `--init-from` text.
+
+    Raises:
+        ValueError: naming the first setting that is not what is expected.
+    """
     for key in keys:
         value = settings[key]
-        if value is not None and (not isinstance(value, int) or value < 1):
-            raise ValueError(f"--{key.replace('_', '-')} must be a positive integer, got {value!r}")
-    if not (isinstance(settings["lr"], int | float) and settings["lr"] > 0):
-        raise ValueError(f"--lr must be a positive number, got {settings['lr']!r}")
+        if value is not None and not _is_int(value, minimum=1):
+            raise ValueError(f"--{_flag(key)} must be a positive integer, got {value!r}")
+    lr = settings["lr"]
+    if not (isinstance(lr, int | float) and not isinstance(lr, bool) and 0 < lr < math.inf):
+        raise ValueError(f"--lr must be a finite positive number, got {lr!r}")
+    if not _is_int(settings["seed"], minimum=0):
+        raise ValueError(f"--seed must be an integer >= 0, got {settings['seed']!r}")
+    if not isinstance(settings["phase"], bool):
+        raise ValueError(f"--phase must be true or false, got {settings['phase']!r}")
+    for key, choices in (("model", ("rnn", "mixture")), ("cell", ("gru", "vanilla"))):
+        if settings[key] not in choices:
+            raise ValueError(f"--{key} must be one of {', '.join(choices)}, got {settings[key]!r}")
+    for key in ("out", "init_from"):
+        value = settings[key]
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValueError(f"--{_flag(key)} must be a path (text), got {value!r}")
+
+
+def _is_int(value, minimum):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _flag(key):
+    return key.replace("_", "-")
 
 
 def _check_sr(settings):
@@ -349,7 +382,9 @@ def run(args):
     resuming = args.resume is not None
     settings = resume_settings(args) if resuming else resolve_settings(args)
     _check_positive(
-        settings, "samples", "steps", "steps_per_epoch", "eval_samples", "chunk_size", "units"
+        settings,
+        *("samples", "steps", "steps_per_epoch", "eval_samples", "chunk_size", "units"),
+        *("depth", "n_components"),
     )
     _check_sr(settings)
     settings["symmetries"] = parse_symmetries(settings["symmetries"])

@@ -6,7 +6,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 from keras import ops
 
-from kerasnqs import seeds
+from kerasnqs import seeds, spins
 from kerasnqs.lattice.lattice import validate_size
 from kerasnqs.models.wavefunction import Wavefunction
 
@@ -147,15 +147,8 @@ class MixtureWavefunction(Wavefunction):
         return config
 
     def _validate_configs(self, configs):
-        """Checks the shape and integer dtype of `configs`; returns them as int32."""
-        configs = ops.convert_to_tensor(configs)
-        if len(configs.shape) != 2 or configs.shape[1] not in (None, self.n_sites):
-            raise ValueError(
-                f"`configs` must have shape (batch, {self.n_sites}), got {tuple(configs.shape)}."
-            )
-        if not keras.backend.standardize_dtype(configs.dtype).startswith(("int", "uint")):
-            raise ValueError(f"`configs` must be an integer tensor, got {configs.dtype}.")
-        return ops.cast(configs, "int32")
+        """Checks the shape, dtype and 0/1 values of `configs`; returns them as int32."""
+        return ops.cast(spins.check_spins(configs, self.n_sites), "int32")
 
 
 def _product_mixture_conditionals(log_weights, logits, spins):

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasnqs import seeds
+from kerasnqs import seeds, spins
 from kerasnqs.layers import (
     GRUCell,
     MDGRUCell,
@@ -446,14 +446,8 @@ class RNNWavefunction(Wavefunction):
         return ops.cast(0.5 * log_prob, complex_dtype) + ops.cast(phase, complex_dtype) * 1j
 
     def _validate_configs(self, configs):
-        configs = ops.convert_to_tensor(configs)
-        if len(configs.shape) != 2 or configs.shape[1] not in (None, self.n_sites):
-            raise ValueError(
-                f"`configs` must have shape (batch, {self.n_sites}), got {tuple(configs.shape)}."
-            )
-        if not keras.backend.standardize_dtype(configs.dtype).startswith(("int", "uint")):
-            raise ValueError(f"`configs` must be an integer tensor, got {configs.dtype}.")
-        return ops.cast(configs, "int32")
+        """Checks the shape, dtype and 0/1 values of `configs`; returns them as int32."""
+        return ops.cast(spins.check_spins(configs, self.n_sites), "int32")
 
 
 class _PathTables:

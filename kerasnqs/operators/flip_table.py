@@ -117,3 +117,57 @@ def conserves_magnetization(table, tolerance=1e-12):
         if any(abs(value) > tolerance * scale for value in commutator.values()):
             return False
     return True
+
+
+def off_diagonal_nonpositive(table, tolerance=1e-12):
+    """Returns True when every off-diagonal matrix element is real and <= 0 (stoquastic).
+
+    Mathematical details:
+
+    The elements between `s` and `s XOR x` are `f(s) = sum_u a_u (-1)^{z_u . s}` over the
+    sign masks `z_u` with a nonzero amplitude in the column of `x`. `f` depends on `s`
+    only through the parities `p_u = z_u . s (mod 2)`, and the parity vectors that occur
+    are exactly the span over GF(2) of the columns of the matrix with rows `z_u`. The
+    check evaluates `f` on that span (`2^rank` values, rank <= the number of terms of
+    the column), so it is exact for any number of sites, up to `tolerance` times
+    `sum_u |a_u|` for rounding.
+
+    Args:
+        table: a `FlipTable`.
+        tolerance: elements within `tolerance * sum_u |a_u|` of the real half-line
+            `(-inf, 0]` count as on it.
+
+    Returns:
+        A bool.
+    """
+    for column in range(1, table.max_conn + 1):
+        amplitudes = table.amplitudes[:, column]
+        used = np.flatnonzero(amplitudes != 0)
+        scale = tolerance * np.sum(np.abs(amplitudes[used]))
+        for parities in _parity_span(table.sign_masks[used]):
+            signs = 1 - 2 * parities
+            element = np.sum(amplitudes[used] * signs)
+            if element.real > scale or abs(element.imag) > scale:
+                return False
+    return True
+
+
+def _parity_span(sign_masks):
+    """Yields every vector `(z_u . s mod 2)_u` that some configuration `s` produces.
+
+    The vectors form the column space over GF(2) of the `(U, n_sites)` matrix
+    `sign_masks`; it is built from a basis found by Gaussian elimination.
+    """
+    n_rows = len(sign_masks)
+    basis = []  # pivot-reduced columns, as ints with bit u = row u
+    for column in sign_masks.T:
+        vector = sum(1 << u for u in range(n_rows) if column[u])
+        for pivot in basis:
+            vector = min(vector, vector ^ pivot)
+        if vector:
+            basis.append(vector)
+    span = [0]
+    for vector in basis:
+        span += [existing ^ vector for existing in span]
+    for vector in span:
+        yield np.array([(vector >> u) & 1 for u in range(n_rows)], dtype=np.int64)

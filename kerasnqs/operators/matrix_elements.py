@@ -8,6 +8,8 @@ amplitude matrix of a `FlipTable`.
 
 import tensorflow as tf
 
+from kerasnqs import spins
+
 _REAL_DTYPES = ("float32", "float64")
 
 
@@ -23,25 +25,12 @@ def check_dtype(dtype):
 
 
 def check_configs(configs, n_sites):
-    """Returns `configs` as an integer tensor `(batch, n_sites)`, or raises a `ValueError`.
+    """Returns `configs` as an integer tensor `(batch, n_sites)` of 0s and 1s.
 
-    The width and dtype are checked from the static shape; the values (0 or 1) are
-    checked only when executing eagerly, so no assertion enters a compiled graph.
+    See `kerasnqs.spins.check_spins`: a `ValueError` for a wrong shape, dtype or (when
+    the values are known) a value other than 0 and 1.
     """
-    configs = tf.convert_to_tensor(configs)
-    if not configs.dtype.is_integer:
-        raise ValueError(f"`configs` must be an integer tensor of 0s and 1s, got {configs.dtype}.")
-    if configs.shape.rank != 2 or configs.shape[-1] not in (None, n_sites):
-        raise ValueError(
-            f"`configs` must have shape (batch, {n_sites}), got shape {configs.shape}."
-        )
-    if configs.shape[-1] is None:
-        configs = tf.reshape(configs, [-1, n_sites])
-    if tf.executing_eagerly():
-        values_ok = tf.reduce_all((configs == 0) | (configs == 1))
-        if not bool(values_ok):
-            raise ValueError("`configs` must hold only 0 (spin up) and 1 (spin down).")
-    return configs
+    return spins.check_spins(configs, n_sites)
 
 
 def matrix_elements(configs, sign_masks, amplitudes, dtype, is_real):

@@ -148,6 +148,30 @@ class PauliSum:
         return all(c.imag == 0 for c in self._terms.values())
 
     @functools.cached_property
+    def is_stoquastic(self):
+        """True when every off-diagonal matrix element is real and <= 0.
+
+        Then the ground state can be chosen with `psi(s) >= 0` for every `s`, so a
+        positive (phase-free) wavefunction can represent it. Otherwise it generally has
+        amplitudes of both signs: use a wavefunction with a phase, or a basis rotation
+        that removes the signs (the Marshall sign of `Heisenberg` and `J1J2`). Decided
+        exactly from the terms, for any number of sites (see
+        `kerasnqs.operators.flip_table.off_diagonal_nonpositive`).
+
+        Example:
+
+        >>> from kerasnqs.lattice import Chain
+        >>> from kerasnqs.operators import TFIM, Heisenberg
+        >>> TFIM(Chain(4), h=1.0).is_stoquastic, TFIM(Chain(4), h=-1.0).is_stoquastic
+        (True, False)
+        >>> Heisenberg(Chain(4)).is_stoquastic
+        False
+        >>> Heisenberg(Chain(4), marshall_sign=True).is_stoquastic
+        True
+        """
+        return flip_table.off_diagonal_nonpositive(self._table)
+
+    @functools.cached_property
     def conserves_magnetization(self):
         """True when the operator commutes with the total `S^z`."""
         return flip_table.conserves_magnetization(self._table)

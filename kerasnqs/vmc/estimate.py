@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasnqs import seeds
+from kerasnqs.models.wavefunction import Wavefunction
 from kerasnqs.vmc.local_estimator import local_values
 from kerasnqs.vmc.statistics import statistics
 
@@ -52,6 +53,7 @@ def estimate(
     >>> -1.0 <= stats.mean <= 1.0
     True
     """
+    _check_argument_order(wavefunction, operator)
     for name, value in (("n_samples", n_samples), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
@@ -68,6 +70,21 @@ def estimate(
         n = min(batch_size, n_samples - start)
         values.append(sample_local_values(n, seeds.fold_in(base_seed, batch)).numpy())
     return statistics(np.concatenate(values))
+
+
+def _check_argument_order(wavefunction, operator):
+    """Raises a `ValueError` unless `wavefunction` is a Wavefunction and `operator` is not."""
+    if isinstance(wavefunction, Wavefunction):
+        return
+    if isinstance(operator, Wavefunction):
+        raise ValueError(
+            "`wavefunction` and `operator` are swapped: call estimate(wavefunction, "
+            f"operator, ...), got a {type(wavefunction).__name__} first and a "
+            f"{type(operator).__name__} second."
+        )
+    raise ValueError(
+        f"`wavefunction` must be a kerasnqs.models.Wavefunction, got {type(wavefunction).__name__}."
+    )
 
 
 _COMPILED = weakref.WeakKeyDictionary()

@@ -9,6 +9,7 @@ from kerasnqs import seeds
 from kerasnqs.models.wavefunction import Wavefunction
 from kerasnqs.vmc.estimate import estimate
 from kerasnqs.vmc.local_estimator import local_values
+from kerasnqs.vmc.sign_problem import warn_if_unrepresentable
 
 
 @keras.saving.register_keras_serializable(package="kerasnqs")
@@ -97,6 +98,7 @@ class VMC(keras.Model):
                 f"`solve` methods, such as kerasnqs.vmc.SR(), got {preconditioner!r}."
             )
         self.preconditioner = preconditioner
+        warn_if_unrepresentable(wavefunction, hamiltonian)
         self.wavefunction = wavefunction
         self.hamiltonian = hamiltonian
         self.n_samples = int(n_samples)
@@ -249,7 +251,7 @@ class VMC(keras.Model):
         for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
                 raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-        if self.optimizer is None:
+        if not self.compiled or getattr(self, "optimizer", None) is None:
             raise ValueError("Call `compile(optimizer=...)` before `fit`.")
         self.optimizer.build(self.wavefunction.trainable_variables)
         self.nonfinite_step.assign(-1)

@@ -5,12 +5,12 @@ A zoo model is a folder with three files:
 - `config.json`: the wavefunction serialized by `keras.saving.serialize_keras_object`;
 - `model.weights.h5`: its weights, from `save_weights`;
 - `metadata.json`: what the model is and how good it is (see `save` for the keys),
-  including the sha256 of the weights file, checked at every `load`.
+  including the sha256 of the config, of the weights and of the metadata itself,
+  checked at every `load` (see `kerasnqs.zoo.metadata`).
 """
 
 import contextlib
 import datetime
-import hashlib
 import json
 import math
 import os
@@ -25,62 +25,14 @@ import numpy as np
 from kerasnqs import operators
 from kerasnqs.models.wavefunction import Wavefunction
 from kerasnqs.vmc.statistics import Stats
+from kerasnqs.zoo import metadata as metadata_lib
+from kerasnqs.zoo.metadata import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE
 from kerasnqs.zoo.registry import METADATA_FILE, find
 
-FORMAT_VERSION = 1
-"""The version of the folder layout and metadata keys; `load` refuses any other."""
-
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.weights.h5"
 N_CHECK_CONFIGS = 8
 """Configurations whose `log_psi` is stored in the metadata, to check a loaded model."""
 
 _ENERGY_KEYS = ("mean", "error_of_mean", "variance", "n_samples")
-
-
-def info(name_or_path):
-    """Returns the metadata of a zoo model.
-
-    Args:
-        name_or_path: a zoo name (see `kerasnqs.zoo.available`) or the path of a folder
-            written by `kerasnqs.zoo.save`.
-
-    Returns:
-        The dict stored in the folder's `metadata.json` (the keys are listed in `save`).
-
-    Raises:
-        ValueError: for an unknown name, a folder that is not a zoo model, or another
-            format version than `FORMAT_VERSION`.
-
-    Example:
-
-    >>> from kerasnqs import zoo
-    >>> metadata = zoo.info("tfim-chain-20-h1")
-    >>> metadata["hamiltonian"]
-    {'name': 'tfim', 'lattice': {'name': 'chain', 'n': 20, 'pbc': False}, 'h': 1.0, 'J': 1.0}
-    >>> metadata["energy"]["n_samples"] >= 100_000
-    True
-    """
-    return _read_metadata(find(name_or_path))
-
-
-def hamiltonian(name_or_path):
-    """Returns the Hamiltonian a zoo model was trained for.
-
-    Args:
-        name_or_path: a zoo name or the path of a zoo model folder.
-
-    Returns:
-        A `kerasnqs.operators.PauliSum` (or subclass), rebuilt from the metadata; its
-        lattice is the model's.
-
-    Example:
-
-    >>> from kerasnqs import zoo
-    >>> zoo.hamiltonian("tfim-chain-20-h1")
-    TFIM(lattice=Chain(n=20, pbc=False), h=1.0, J=1.0)
-    """
-    return operators.from_config(info(name_or_path)["hamiltonian"])
 
 
 def load(name_or_path):
@@ -88,7 +40,8 @@ def load(name_or_path):
 
     The wavefunction is rebuilt from `config.json` in Keras safe mode, and only from a
     class registered by kerasnqs, so loading never runs code from the folder. The
-    weights file is read only if its sha256 matches the one in `metadata.json`.
+    metadata, the config and the weights are used only if their sha256 match the ones
+    recorded in `metadata.json`, and the config's lattice must be the Hamiltonian's.
 
     Args:
         name_or_path: a zoo name or the path of a zoo model folder.
@@ -98,8 +51,8 @@ def load(name_or_path):
 
     Raises:
         ValueError: for an unknown name, another format version, a class that is not a
-            kerasnqs wavefunction, or a weights file that is not the one recorded (the
-            message names the file).
+            kerasnqs wavefunction, or a metadata, config or weights file that is not the
+            one recorded (the message names the file).
 
     Example:
 
@@ -113,10 +66,11 @@ def load(name_or_path):
     -25
     """
     folder = find(name_or_path)
-    metadata = _read_metadata(folder)
-    config = _read_json(folder / CONFIG_FILE)
+    metadata = metadata_lib.read_metadata(folder)
+    config = metadata_lib.read_json(folder / CONFIG_FILE)
+    metadata_lib.check_config(folder, metadata, config)
+    metadata_lib.check_weights(folder, metadata)
     weights = folder / WEIGHTS_FILE
-    _check_sha256(weights, metadata.get("weights_sha256"))
     wavefunction = _deserialize(config, folder / CONFIG_FILE)
     try:
         wavefunction.load_weights(weights)
@@ -151,8 +105,10 @@ def save(
     (`mean`, `error_of_mean`, `variance`, `n_samples`); `exact_energy`, `exact_source`
     and `relative_error` (`|mean - exact| / |exact|`); `wall_time_s`; `hardware`
     (platform, processor, machine, CPU count, Python, TensorFlow and Keras versions);
-    `kerasnqs_version`; `created` (UTC); `weights_sha256`; and `check`, the `log_psi`
-    of a few configurations drawn from the model, which a loaded model must reproduce.
+    `kerasnqs_version`; `created` (UTC); `check`, the `log_psi` of a few configurations
+    drawn from the model, which a loaded model must reproduce; and `config_sha256`,
+    `weights_sha256` and `metadata_sha256` (of the metadata without this key), checked
+    by `load` and `info`.
 
     Args:
         wavefunction: a built `kerasnqs.models.Wavefunction` of a class registered by
@@ -216,14 +172,15 @@ def save(
         "hardware": _hardware(),
         "kerasnqs_version": _kerasnqs_version(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "weights_sha256": None,
         "check": _check_batch(wavefunction),
     }
     config = keras.saving.serialize_keras_object(wavefunction)
     with _atomic_folder(path, overwrite) as folder:
         _write_json(folder / CONFIG_FILE, config)
         wavefunction.save_weights(folder / WEIGHTS_FILE)
-        metadata["weights_sha256"] = _sha256(folder / WEIGHTS_FILE)
+        metadata["config_sha256"] = metadata_lib.file_sha256(folder / CONFIG_FILE)
+        metadata["weights_sha256"] = metadata_lib.file_sha256(folder / WEIGHTS_FILE)
+        metadata["metadata_sha256"] = metadata_lib.metadata_sha256(metadata)
         _write_json(folder / METADATA_FILE, metadata)
     return path
 
@@ -252,52 +209,10 @@ def check_log_psi(wavefunction, metadata):
     return float(np.max(np.abs(log_psi - stored)))
 
 
-def _read_metadata(folder):
-    path = folder / METADATA_FILE
-    metadata = _read_json(path)
-    version = metadata.get("format_version") if isinstance(metadata, dict) else None
-    if version != FORMAT_VERSION:
-        raise ValueError(
-            f"{str(path)!r} has format version {version!r}; this kerasnqs reads zoo format "
-            f"version {FORMAT_VERSION}."
-        )
-    return metadata
-
-
-def _read_json(path):
-    try:
-        with open(path) as file:
-            return json.load(file)
-    except OSError as error:
-        raise ValueError(f"cannot read {str(path)!r}: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{str(path)!r} is not valid JSON: {error}") from None
-
-
 def _write_json(path, data):
-    with open(path, "w") as file:
+    with open(path, "w", encoding="utf-8") as file:
         json.dump(data, file, indent=2, allow_nan=False)
         file.write("\n")
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _check_sha256(path, expected):
-    if not path.is_file():
-        raise ValueError(f"the weights file {str(path)!r} is missing.")
-    actual = _sha256(path)
-    if actual != expected:
-        raise ValueError(
-            f"the weights file {str(path)!r} does not match the sha256 recorded in "
-            f"{METADATA_FILE} (expected {expected}, got {actual}): it was modified or is "
-            "corrupted; refusing to load it."
-        )
 
 
 def _deserialize(config, path):

@@ -1,0 +1,67 @@
+"""Keeps TensorFlow's start-up log off the terminal of the `kerasnqs` command.
+
+Loading TensorFlow 2.21 prints lines such as `WARNING: All log messages before
+absl::InitializeLog() is called are written to STDERR`, the oneDNN notice and
+`Could not find cuda drivers` (twice: two shared libraries each print them). They come
+from C++ before any Python setting applies, `TF_CPP_MIN_LOG_LEVEL` included, so the
+only way to hide them is to point the process's file descriptor 2 elsewhere while the
+libraries load. `quiet_tensorflow_startup()` installs an import hook that does that for
+the import of `tensorflow` (whenever a command first needs it, directly or through
+Keras) and sets `TF_CPP_MIN_LOG_LEVEL=3` for the C++ log after it. A Python exception
+raised while importing still reaches the user: it is printed after stderr is restored.
+The library itself leaves the user's terminal and settings alone.
+"""
+
+import contextlib
+import importlib.abc
+import os
+import sys
+
+
+def quiet_tensorflow_startup():
+    """Hides TensorFlow's start-up lines in this process (see the module docstring)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules:
+        return
+    if not any(isinstance(finder, _QuietImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _QuietImport())
+
+
+@contextlib.contextmanager
+def stderr_to_devnull():
+    """Points file descriptor 2 at `/dev/null` inside the block, then restores it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class _QuietImport(importlib.abc.MetaPathFinder):
+    """An import hook that runs the import of `tensorflow` inside `stderr_to_devnull`."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            exec_module = spec.loader.exec_module
+
+            def exec_quietly(module):
+                with stderr_to_devnull():
+                    exec_module(module)
+
+            spec.loader.exec_module = exec_quietly
+        return spec
