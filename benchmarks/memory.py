@@ -193,6 +193,9 @@ def estimate_label(spec):
 
 
 def main():
+    if sys.argv[1:2] == ["--child"]:
+        child_estimate(json.loads(sys.argv[2]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["evaluate", "estimate", "sweep", "table"])
     parser.add_argument("name", nargs="?", default=None)
@@ -203,11 +206,7 @@ def main():
     parser.add_argument("--jit", action="store_true", help="estimate with XLA")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--kill-above", type=float, default=8.0, help="GB (8)")
-    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args, extra = parser.parse_known_args()
-    if args.child is not None:
-        child_estimate(json.loads(args.child))
-        return
 
     if args.what == "evaluate":
         runs = [measure_evaluate(args.name, extra, args.kill_above) for _ in range(args.repeat)]

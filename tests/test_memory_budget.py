@@ -217,3 +217,11 @@ def test_estimate_of_100000_samples_of_the_100_site_chain_stays_under_3_gb():
         "print(s)"
     )
     assert _peak_gb_of([sys.executable, "-c", script]) < 3.0
+
+
+def test_train_passes_the_memory_budget_to_vmc(capsys, tmp_path):
+    argv = ["train", "--size", "6", "--units", "4", "--memory-budget", "lots"]
+    status = main([*argv, "--steps", "1", "--out", str(tmp_path / "run")])
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert "`memory_budget` must be a positive number of bytes" in err
