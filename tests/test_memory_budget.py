@@ -122,11 +122,23 @@ def test_estimate_chunks_by_the_budget_and_gets_the_unchunked_estimate(
     wavefunction, hamiltonian = chain_model
     chunked = kerasnqs.estimate(wavefunction, hamiltonian, n_samples=64, memory_budget=20000)
     unchunked = kerasnqs.estimate(wavefunction, hamiltonian, n_samples=64, chunk_size=None)
-    expected = memory_budget.chunk_size_for(wavefunction, hamiltonian, 64, 20000)
+    expected = memory_budget.chunk_size_for(
+        wavefunction, hamiltonian, 64, 20000, most=memory_budget.ESTIMATE_CHUNK_SIZE
+    )
     assert expected is not None and expected < 64 * hamiltonian.max_conn
     assert recorded_chunk_sizes == [expected, None]
     np.testing.assert_allclose(chunked.mean, unchunked.mean, rtol=1e-6)
     np.testing.assert_allclose(chunked.variance, unchunked.variance, rtol=1e-4)
+
+
+def test_estimate_chunks_at_most_estimate_chunk_size_whatever_the_budget(
+    chain_model, recorded_chunk_sizes
+):
+    wavefunction, hamiltonian = chain_model
+    n_samples = 1000  # 6000 connected configurations
+    kerasnqs.estimate(wavefunction, hamiltonian, n_samples=n_samples, memory_budget="8GB")
+    assert recorded_chunk_sizes == [3000]  # two equal chunks of 500 samples
+    assert 3000 <= memory_budget.ESTIMATE_CHUNK_SIZE < n_samples * hamiltonian.max_conn
 
 
 def test_an_explicit_chunk_size_wins_over_the_budget(chain_model, recorded_chunk_sizes):

@@ -41,7 +41,8 @@ def estimate(
             Defaults to 10000.
         seed: an integer seed. Defaults to 0.
         chunk_size: the largest number of connected configurations evaluated at once:
-            `"auto"` (the default) chooses it from `memory_budget` (see
+            `"auto"` (the default) chooses it from `memory_budget`, and at most
+            `kerasnqs.vmc.memory_budget.ESTIMATE_CHUNK_SIZE` (see
             `kerasnqs.vmc.memory_budget.chunk_size_for`); an integer >= 1 is used as
             given; `None` evaluates all connected configurations of a batch together,
             with memory growing as `batch_size * max_conn`.
@@ -93,7 +94,13 @@ def estimate(
     memory_budget = budget_lib.parse_memory_budget(memory_budget)
     batch_size = min(int(batch_size), int(n_samples))
     chunk_size = budget_lib.resolve_chunk_size(
-        chunk_size, wavefunction, operator, batch_size, memory_budget, jit_compile
+        chunk_size,
+        wavefunction,
+        operator,
+        batch_size,
+        memory_budget,
+        jit_compile,
+        most=budget_lib.ESTIMATE_CHUNK_SIZE,
     )
     sample_local_values = _compiled_sampler(wavefunction, operator, chunk_size, jit_compile)
     base_seed = seeds.as_seed(seed)

@@ -22,6 +22,10 @@ take about 1 GB more, so a default run stays under 3 GB of resident memory."""
 MAX_BATCH_SIZE = 10000
 """The most samples drawn per compiled call: larger batches only delay the first result."""
 
+ESTIMATE_CHUNK_SIZE = 5000
+"""The most connected configurations `estimate` evaluates at once, whatever the budget:
+larger chunks were never faster in `benchmarks/memory.py` (they leave the CPU caches)."""
+
 _UNITS = {"": 1, "B": 1, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 _BINARY_UNITS = {"KI": 1024, "MI": 1024**2, "GI": 1024**3, "TI": 1024**4}
 
@@ -110,7 +114,9 @@ def bytes_per_connected_configuration(wavefunction, jit_compile=False):
     )
 
 
-def chunk_size_for(wavefunction, operator, n_samples, memory_budget=None, jit_compile=False):
+def chunk_size_for(
+    wavefunction, operator, n_samples, memory_budget=None, jit_compile=False, most=None
+):
     """Returns the `chunk_size` of local values of `n_samples` samples within a budget.
 
     Mathematical details: with `m = bytes_per_connected_configuration(...)` and the
@@ -126,6 +132,7 @@ def chunk_size_for(wavefunction, operator, n_samples, memory_budget=None, jit_co
         memory_budget: bytes or a size string (see `parse_memory_budget`); `None` for
             `DEFAULT_MEMORY_BUDGET`.
         jit_compile: whether the local values are compiled with XLA.
+        most: an upper bound on the chunk size (for speed), or `None`.
 
     Returns:
         An int `chunk_size` for `local_values`, or `None` when no chunking is needed.
@@ -147,6 +154,8 @@ def chunk_size_for(wavefunction, operator, n_samples, memory_budget=None, jit_co
     if max_conn == 0:
         return None
     per_chunk = budget // bytes_per_connected_configuration(wavefunction, jit_compile)
+    if most is not None:
+        per_chunk = min(per_chunk, int(most))
     if per_chunk >= n_samples * max_conn:
         return None
     # Balance the chunks, so that the last is not mostly padding.
@@ -172,14 +181,14 @@ def batch_size_for(n_samples):
 
 
 def resolve_chunk_size(
-    chunk_size, wavefunction, operator, n_samples, memory_budget=None, jit_compile=False
+    chunk_size, wavefunction, operator, n_samples, memory_budget=None, jit_compile=False, most=None
 ):
     """Returns the `chunk_size` to use: the user's, or the budget's for `"auto"`.
 
     Args:
         chunk_size: `"auto"` (from the memory budget), a positive int (used as given), or
             `None` (every connected configuration at once, unbounded memory).
-        wavefunction, operator, n_samples, memory_budget, jit_compile: as in
+        wavefunction, operator, n_samples, memory_budget, jit_compile, most: as in
             `chunk_size_for`.
 
     Returns:
@@ -189,7 +198,7 @@ def resolve_chunk_size(
         ValueError: naming `chunk_size` when it is none of the above.
     """
     if isinstance(chunk_size, str) and chunk_size == "auto":
-        return chunk_size_for(wavefunction, operator, n_samples, memory_budget, jit_compile)
+        return chunk_size_for(wavefunction, operator, n_samples, memory_budget, jit_compile, most)
     return validate_chunk_size(chunk_size)
 
 
