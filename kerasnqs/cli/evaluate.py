@@ -29,7 +29,7 @@ def add_parser(subparsers):
         type=int,
         default=None,
         help="connected configurations evaluated at once (default: the most that fit in "
-        "--memory-budget)",
+        "--memory-budget, at most 5000)",
     )
     parser.add_argument(
         "--memory-budget",
