@@ -94,7 +94,6 @@ def run(args):
         args.samples,
         seed=args.seed,
         chunk_size="auto" if args.chunk_size is None else args.chunk_size,
-        jit_compile=True,
         memory_budget=memory_budget,
     )
     if metadata is None:
