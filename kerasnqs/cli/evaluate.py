@@ -25,7 +25,20 @@ def add_parser(subparsers):
     )
     parser.add_argument("--samples", type=int, default=10000, help="samples (10000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    parser.add_argument("--chunk-size", type=int, default=None, help="connected configs per chunk")
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=None,
+        help="connected configurations evaluated at once (default: the most that fit in "
+        "--memory-budget, at most 5000)",
+    )
+    parser.add_argument(
+        "--memory-budget",
+        default=None,
+        metavar="SIZE",
+        help="working memory of the local energies, e.g. 2GB or 800MB (1GiB; TensorFlow "
+        "needs about 1 GB more)",
+    )
     return parser
 
 
@@ -67,10 +80,13 @@ def load_vmc(path):
 
 def run(args):
     """Estimates and prints the energy of the model in `args.model`."""
-    for name in ("samples", "chunk_size"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
+    if args.samples < 2:
+        raise ValueError(f"--samples must be an integer >= 2, got {args.samples}")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise ValueError(f"--chunk-size must be a positive integer, got {args.chunk_size}")
+    from kerasnqs.vmc.memory_budget import parse_memory_budget
+
+    memory_budget = parse_memory_budget(args.memory_budget, name="--memory-budget")
     if args.model.endswith(".keras"):
         vmc = load_vmc(args.model)
         wavefunction, hamiltonian, metadata = vmc.wavefunction, vmc.hamiltonian, None
@@ -86,7 +102,12 @@ def run(args):
     from kerasnqs.vmc import Stats, estimate
 
     stats = estimate(
-        wavefunction, hamiltonian, args.samples, seed=args.seed, chunk_size=args.chunk_size
+        wavefunction,
+        hamiltonian,
+        args.samples,
+        seed=args.seed,
+        chunk_size="auto" if args.chunk_size is None else args.chunk_size,
+        memory_budget=memory_budget,
     )
     if metadata is None:
         magnetization = getattr(wavefunction, "magnetization", None)

@@ -66,7 +66,17 @@ def add_parser(subparsers):
     )
     group.add_argument("--diag-shift", type=float, help="SR diagonal shift (0.001)")
     group.add_argument("--seed", type=int, help="random seed (0)")
-    group.add_argument("--chunk-size", type=int, help="connected configurations per chunk")
+    group.add_argument(
+        "--chunk-size",
+        type=int,
+        help="connected configurations evaluated at once (default: the most that fit in "
+        "--memory-budget)",
+    )
+    group.add_argument(
+        "--memory-budget",
+        metavar="SIZE",
+        help="working memory of the local energies, e.g. 2GB or 800MB (1GiB)",
+    )
     group.add_argument("--eval-samples", type=int, help="samples of the final estimate (50000)")
     group.add_argument(
         "--init-from",
@@ -417,9 +427,10 @@ def run(args):
         wavefunction,
         hamiltonian,
         n_samples=settings["samples"],
-        chunk_size=settings["chunk_size"],
+        chunk_size="auto" if settings["chunk_size"] is None else settings["chunk_size"],
         seed=settings["seed"],
         preconditioner=kerasnqs.vmc.SR(settings["diag_shift"]) if settings["sr"] else None,
+        memory_budget=settings["memory_budget"],
     )
     steps_per_epoch = min(settings["steps_per_epoch"], settings["steps"])
     epochs = math.ceil(settings["steps"] / steps_per_epoch)

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from kerasnqs import seeds
 from kerasnqs.models.wavefunction import Wavefunction
+from kerasnqs.vmc import memory_budget as budget_lib
 from kerasnqs.vmc.local_estimator import local_values
 from kerasnqs.vmc.statistics import statistics
 
@@ -16,9 +17,10 @@ def estimate(
     operator,
     n_samples=10000,
     seed=0,
-    chunk_size=None,
-    batch_size=10000,
+    chunk_size="auto",
+    batch_size="auto",
     jit_compile=False,
+    memory_budget=None,
 ):
     """Estimates `<psi|O|psi>` from exact samples of a wavefunction.
 
@@ -26,17 +28,35 @@ def estimate(
     `O_loc(sigma) = sum_sigma' O[sigma, sigma'] psi(sigma') / psi(sigma)` over
     `n_samples` independent samples of `|psi|^2`; its error is `sqrt(Var(O_loc) / N)`.
 
+    Memory: the samples are drawn and evaluated in batches of `batch_size`; the local
+    values of a batch need the amplitudes of its `batch_size * max_conn` connected
+    configurations, evaluated `chunk_size` at a time, so the working memory is about
+    `chunk_size * bytes_per_connected_configuration(wavefunction)`. By default it stays
+    within `memory_budget`.
+
     Args:
         wavefunction: a `kerasnqs.models.Wavefunction`.
         operator: a `kerasnqs.operators.PauliSum` (for example a Hamiltonian, the total
             magnetization, or a `Z_i Z_j` correlator) on the wavefunction's sites.
-        n_samples: number of samples. Defaults to 10000.
+        n_samples: number of samples, an integer >= 2 (one sample has no error bar).
+            Defaults to 10000.
         seed: an integer seed. Defaults to 0.
-        chunk_size: the largest number of connected configurations evaluated at once.
-        batch_size: samples drawn and evaluated per compiled call. Defaults to 10000.
-        jit_compile: compile with XLA: each call runs several times faster on CPU, but
-            the first call for an operator compiles for several seconds longer. Worth it
-            for many samples of one operator; not for many operators. Defaults to False.
+        chunk_size: the largest number of connected configurations evaluated at once:
+            `"auto"` (the default) chooses it from `memory_budget`, and at most
+            `kerasnqs.vmc.memory_budget.ESTIMATE_CHUNK_SIZE` (see
+            `kerasnqs.vmc.memory_budget.chunk_size_for`); an integer >= 1 is used as
+            given; `None` evaluates all connected configurations of a batch together,
+            with memory growing as `batch_size * max_conn`.
+        batch_size: samples drawn and evaluated per compiled call: `"auto"` (the
+            default) for `min(n_samples, 10000)`, or an integer >= 1.
+        jit_compile: compile with XLA: each call runs several times faster on CPU and
+            needs several times less memory, but the first call for an operator compiles
+            for several seconds longer. Worth it for many samples of one operator; not
+            for many operators. Defaults to False.
+        memory_budget: the working memory allowed to the local values of one batch, in
+            bytes or as a size such as `"2GB"`; `None` (the default) for
+            `kerasnqs.vmc.memory_budget.DEFAULT_MEMORY_BUDGET` (1 GiB). TensorFlow itself
+            needs about 1 GB more. Used only when `chunk_size="auto"`.
 
     Returns:
         A `kerasnqs.vmc.Stats` with `mean`, `error_of_mean`, `variance` and `n_samples`.
@@ -54,15 +74,36 @@ def estimate(
     True
     """
     _check_argument_order(wavefunction, operator)
-    for name, value in (("n_samples", n_samples), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
+        raise ValueError(
+            f"`n_samples` must be an integer >= 2 (the error of the mean needs at least two "
+            f"samples), got {n_samples!r}."
+        )
+    if isinstance(batch_size, str) and batch_size == "auto":
+        batch_size = budget_lib.batch_size_for(n_samples)
+    elif (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size < 1
+    ):
+        raise ValueError(f"`batch_size` must be 'auto' or an integer >= 1, got {batch_size!r}.")
     if getattr(operator, "n_sites", None) != wavefunction.n_sites:
         raise ValueError(
             f"`operator` must act on the wavefunction's {wavefunction.n_sites} sites, "
             f"got {getattr(operator, 'n_sites', type(operator).__name__)}."
         )
 
+    memory_budget = budget_lib.parse_memory_budget(memory_budget)
+    batch_size = min(int(batch_size), int(n_samples))
+    chunk_size = budget_lib.resolve_chunk_size(
+        chunk_size,
+        wavefunction,
+        operator,
+        batch_size,
+        memory_budget,
+        jit_compile,
+        most=budget_lib.ESTIMATE_CHUNK_SIZE,
+    )
     sample_local_values = _compiled_sampler(wavefunction, operator, chunk_size, jit_compile)
     base_seed = seeds.as_seed(seed)
     values = []

@@ -7,6 +7,7 @@ import tensorflow as tf
 from kerasnqs import operators as operators_lib
 from kerasnqs import seeds
 from kerasnqs.models.wavefunction import Wavefunction
+from kerasnqs.vmc import memory_budget as memory_budget_lib
 from kerasnqs.vmc.estimate import estimate
 from kerasnqs.vmc.local_estimator import local_values
 from kerasnqs.vmc.sign_problem import warn_if_unrepresentable
@@ -47,8 +48,13 @@ class VMC(keras.Model):
             `kerasnqs.operators.PauliSum` or subclass) on the same number of sites.
         n_samples: samples per training step. Defaults to 500.
         chunk_size: the largest number of connected configurations whose amplitudes are
-            evaluated at once; bounds the memory of the local energies. `None` evaluates
-            them all together.
+            evaluated at once; bounds the memory of the local energies. `"auto"` (the
+            default) chooses it from `memory_budget`, for training and for `estimate`
+            alike; an integer >= 1 is used as given; `None` evaluates them all together.
+        memory_budget: the working memory allowed to the local energies, in bytes or as a
+            size such as `"2GB"`; `None` (the default) for
+            `kerasnqs.vmc.memory_budget.DEFAULT_MEMORY_BUDGET` (1 GiB). Used only when
+            `chunk_size="auto"`.
         seed: an integer; the same seed gives the same training history on CPU.
         preconditioner: `None` (the optimizer gets the gradient) or a preconditioner
             such as `kerasnqs.vmc.SR(diag_shift=1e-3)`. Each step calls its
@@ -77,8 +83,9 @@ class VMC(keras.Model):
         wavefunction,
         hamiltonian,
         n_samples=500,
-        chunk_size=None,
+        chunk_size="auto",
         seed=0,
+        memory_budget=None,
         preconditioner=None,
         **kwargs,
     ):
@@ -89,7 +96,7 @@ class VMC(keras.Model):
             hamiltonian = operators_lib.from_config(hamiltonian)
         if isinstance(preconditioner, dict):
             preconditioner = keras.saving.deserialize_keras_object(preconditioner)
-        _validate(wavefunction, hamiltonian, n_samples, chunk_size, seed)
+        _validate(wavefunction, hamiltonian, n_samples, seed)
         if preconditioner is not None and not all(
             callable(getattr(preconditioner, name, None)) for name in ("linear_system", "solve")
         ):
@@ -102,7 +109,9 @@ class VMC(keras.Model):
         self.wavefunction = wavefunction
         self.hamiltonian = hamiltonian
         self.n_samples = int(n_samples)
-        self.chunk_size = None if chunk_size is None else int(chunk_size)
+        self._chunk_size_setting = memory_budget_lib.validate_chunk_size(chunk_size)
+        self._memory_budget_setting = memory_budget
+        self.memory_budget = memory_budget_lib.parse_memory_budget(memory_budget)
         self.seed = int(seed)
         self._base_seed = seeds.as_seed(self.seed)
         self.temperature = self.add_weight(
@@ -121,6 +130,23 @@ class VMC(keras.Model):
         if not wavefunction.built:
             wavefunction(np.zeros((1, wavefunction.n_sites), dtype="int32"))
         self.built = True  # every variable exists now, so Keras can save and load them.
+
+    @property
+    def chunk_size(self):
+        """The chunk size of the training step's local energies (an int, or `None`).
+
+        The `chunk_size` given to the constructor, or for `"auto"` the one
+        `kerasnqs.vmc.memory_budget.chunk_size_for` chooses for `n_samples` within
+        `memory_budget` (with XLA when the model was compiled with `jit_compile=True`).
+        """
+        return memory_budget_lib.resolve_chunk_size(
+            self._chunk_size_setting,
+            self.wavefunction,
+            self.hamiltonian,
+            self.n_samples,
+            self.memory_budget,
+            jit_compile=getattr(self, "_estimate_with_xla", False),
+        )
 
     @property
     def metrics(self):
@@ -289,8 +315,9 @@ class VMC(keras.Model):
             self.hamiltonian if operator is None else operator,
             n_samples=n_samples,
             seed=self.seed + 1 if seed is None else seed,
-            chunk_size=self.chunk_size,
+            chunk_size=self._chunk_size_setting,
             jit_compile=True,
+            memory_budget=self.memory_budget,
         )
 
     def get_config(self):
@@ -299,8 +326,9 @@ class VMC(keras.Model):
             wavefunction=keras.saving.serialize_keras_object(self.wavefunction),
             hamiltonian=self.hamiltonian.get_config(),
             n_samples=self.n_samples,
-            chunk_size=self.chunk_size,
+            chunk_size=self._chunk_size_setting,
             seed=self.seed,
+            memory_budget=self._memory_budget_setting,
             preconditioner=None
             if self.preconditioner is None
             else keras.saving.serialize_keras_object(self.preconditioner),
@@ -328,7 +356,7 @@ class _NonFiniteGuard(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def _validate(wavefunction, hamiltonian, n_samples, chunk_size, seed):
+def _validate(wavefunction, hamiltonian, n_samples, seed):
     if not isinstance(wavefunction, Wavefunction):
         raise ValueError(
             "`wavefunction` must be a kerasnqs.models.Wavefunction, "
@@ -339,9 +367,7 @@ def _validate(wavefunction, hamiltonian, n_samples, chunk_size, seed):
             f"`hamiltonian` must act on the wavefunction's {wavefunction.n_sites} sites, "
             f"got {getattr(hamiltonian, 'n_sites', type(hamiltonian).__name__)}."
         )
-    for name, value in (("n_samples", n_samples), ("chunk_size", chunk_size), ("seed", seed)):
-        if value is None and name == "chunk_size":
-            continue
+    for name, value in (("n_samples", n_samples), ("seed", seed)):
         minimum = 0 if name == "seed" else 1
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
             raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}.")
