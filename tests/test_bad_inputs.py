@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
+import kerasnqs
 from kerasnqs import zoo
 from kerasnqs.cli.main import main
 from kerasnqs.lattice import Chain, Square
@@ -57,6 +58,7 @@ def namespace():
         "estimate": estimate,
         "local_values": local_values,
         "zoo": zoo,
+        "kerasnqs": kerasnqs,
     }
 
 
