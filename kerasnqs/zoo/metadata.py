@@ -85,6 +85,18 @@ def read_metadata(folder):
     return metadata
 
 
+def _model_lattice(config):
+    """The lattice config of a serialized model; a wrapper's is its inner model's."""
+    while isinstance(config, dict):
+        inner = config.get("config", {})
+        if not isinstance(inner, dict):
+            return None
+        if "lattice" in inner:
+            return inner["lattice"]
+        config = inner.get("wavefunction")  # SymmetricWavefunction wraps another model.
+    return None
+
+
 def check_config(folder, metadata, config):
     """Checks `config.json` against its recorded sha256 and the Hamiltonian's lattice.
 
@@ -99,7 +111,7 @@ def check_config(folder, metadata, config):
     """
     path = folder / CONFIG_FILE
     _check_recorded(path, metadata.get("config_sha256"), file_sha256(path))
-    lattice = config.get("config", {}).get("lattice") if isinstance(config, dict) else None
+    lattice = _model_lattice(config)
     expected = metadata["hamiltonian"].get("lattice")
     if lattice != expected:
         raise ValueError(
