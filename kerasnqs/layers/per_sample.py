@@ -39,7 +39,7 @@ def dense(inputs, kernel, bias=None):
 
     >>> import numpy as np
     >>> from kerasnqs.layers.per_sample import dense
-    >>> dense(np.ones((2, 3), "float32"), np.ones((3, 4), "float32")).shape
+    >>> tuple(dense(np.ones((2, 3), "float32"), np.ones((3, 4), "float32")).shape)
     (2, 4)
     """
     outputs = ops.matmul(inputs, kernel)
