@@ -183,6 +183,7 @@ def test_resume_refuses_a_checkpoint_that_is_not_a_model(tmp_path, capsys):
     assert "cannot load the checkpoint" in error and len(error.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # CI: the in-process SIGTERM tests cover the same path
 def test_ctrl_c_in_a_fresh_process_stops_with_one_line_and_code_130(tmp_path):
     out = tmp_path / "run"
     argv = ["--size", "6", "--steps", "1000000", "--steps-per-epoch", "5", "--samples", "16"]

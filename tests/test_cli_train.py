@@ -132,6 +132,7 @@ def test_config_file_supplies_settings_and_flags_override_it(tmp_path):
     assert json.loads((out / "summary.json").read_text())["steps"] == 2
 
 
+@pytest.mark.slow  # CI: test_vmc's same-seed history and the bit-for-bit resume cover it
 def test_same_seed_gives_the_same_run(tmp_path):
     energies = []
     for name in ("a", "b"):

@@ -290,7 +290,9 @@ class SymmetricWavefunction(Wavefunction):
         rounding = 8 * self.order * float(np.finfo(self.compute_dtype).eps)
         nonzero = ops.abs(total) > rounding * ops.sum(ops.abs(amplitudes), axis=0)
         safe_total = ops.where(nonzero, total, ops.ones_like(total))
-        phase = ops.where(nonzero, ops.angle(safe_total), ops.zeros_like(log_prob_sym))
+        # arctan2 rather than `ops.angle`, which returns float32 for complex128 input.
+        angle = ops.arctan2(ops.imag(safe_total), ops.real(safe_total))
+        phase = ops.where(nonzero, angle, ops.zeros_like(log_prob_sym))
         return ops.cast(0.5 * log_prob_sym, complex_dtype) + ops.cast(phase, complex_dtype) * 1j
 
     def _validate_configs(self, configs):
