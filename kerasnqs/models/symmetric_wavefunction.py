@@ -175,11 +175,7 @@ class SymmetricWavefunction(Wavefunction):
         Returns:
             A tensor `(batch, K)` of the dtype of `log_psi`.
         """
-        flip_masks = np.asarray(flip_masks, dtype=np.int32)
-        if flip_masks.ndim != 2 or flip_masks.shape[1] != self.n_sites:
-            raise ValueError(
-                f"`flip_masks` must have shape (K, {self.n_sites}), got {flip_masks.shape}."
-            )
+        flip_masks = self._validate_flip_masks(flip_masks)
         key = ("log_psi_of_flips", flip_masks.tobytes(), flip_masks.shape)
         fn = functools.partial(self._log_psi_of_flips, flip_masks)
         return self._compiled(key, fn)(self._validate_configs(configs))

@@ -70,11 +70,20 @@ class Wavefunction(keras.Model):
         Returns:
             A tensor `(batch, K)` of the dtype of `log_psi`.
         """
-        flip_masks = ops.convert_to_tensor(np.asarray(flip_masks, dtype="int32"))
+        flip_masks = ops.convert_to_tensor(self._validate_flip_masks(flip_masks))
         configs = ops.cast(configs, "int32")
         connected = ops.abs(configs[:, None, :] - flip_masks[None, :, :])
         flat = ops.reshape(connected, (-1, self.n_sites))
         return ops.reshape(self.log_psi(flat), (-1, flip_masks.shape[0]))
+
+    def _validate_flip_masks(self, flip_masks):
+        """`flip_masks` as an int32 numpy array of shape `(K, n_sites)`, or a `ValueError`."""
+        flip_masks = np.asarray(flip_masks, dtype=np.int32)
+        if flip_masks.ndim != 2 or flip_masks.shape[1] != self.n_sites:
+            raise ValueError(
+                f"`flip_masks` must have shape (K, {self.n_sites}), got {flip_masks.shape}."
+            )
+        return flip_masks
 
     def sample(self, n_samples, seed):
         """Draws exact samples; returns `(configs, log_psi)` of shapes `(n, n_sites)`, `(n,)`."""
