@@ -2,11 +2,14 @@
 
 import inspect
 import os
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import kerasnqs  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ext"))
 
 project = "kerasnqs"
 author = "the kerasnqs developers"
@@ -19,6 +22,10 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # MathJax is copied into the site, so formulas render offline; `offline_math` fails
+    # the build if a page would still load it from the network.
+    "sphinx-mathjax-offline",
+    "offline_math",
     "myst_nb",
 ]
 
@@ -46,7 +53,8 @@ myst_enable_extensions = ["dollarmath", "amsmath"]
 html_theme = "pydata_sphinx_theme"
 html_title = "kerasnqs"
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["code_cells.css"]
 
 
 def _constructor_signature(app, what, name, obj, options, signature, return_annotation):

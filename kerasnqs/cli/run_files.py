@@ -170,31 +170,3 @@ def remove_temporary_files(out):
     for name in os.listdir(out):
         if name.startswith(_TEMPORARY_PREFIX):
             os.remove(os.path.join(out, name))
-
-
-def plot_energy(path, steps, energies, errors, exact_energy=None):
-    """Plots the energy against the training step (with the exact line) into a PNG.
-
-    Args:
-        path: the PNG path.
-        steps: the training step at the end of each logged epoch.
-        energies: the mean energy of each epoch.
-        errors: the error bar of each epoch's mean energy.
-        exact_energy: the exact ground-state energy, or None.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 4))
-    axis.errorbar(steps, energies, yerr=errors, marker=".", lw=1, label="VMC")
-    if exact_energy is not None:
-        axis.axhline(exact_energy, color="k", ls="--", lw=1, label="exact")
-    axis.set_xlabel("training step")
-    axis.set_ylabel("energy")
-    axis.legend()
-    figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, dpi=120, format="png")
-    plt.close(figure)

@@ -43,9 +43,11 @@ another system is an error."""
 def add_system_arguments(parser):
     """Adds the flags that choose a lattice and a Hamiltonian to `parser`.
 
-    The defaults are those of `DEFAULTS`. `build_system` rejects a flag that only some
-    systems use (`--h`, `--j2`, `--marshall-sign`) when it is given a value other than
-    its default for a system that does not use it.
+    The defaults are those of `DEFAULTS`, and the help shows them even when a command
+    replaces the parser's defaults (`kerasnqs train` sets them to `None`, so that a
+    config file can fill what the command line leaves out). `build_system` rejects a
+    flag that only some systems use (`--h`, `--j2`, `--marshall-sign`) when it is given
+    a value other than its default for a system that does not use it.
 
     Args:
         parser: an `argparse.ArgumentParser` (or an argument group).
@@ -66,19 +68,19 @@ def add_system_arguments(parser):
         "--system",
         choices=SYSTEMS,
         default=DEFAULTS["system"],
-        help="the Hamiltonian (default: %(default)s)",
+        help=f"the Hamiltonian (default: {DEFAULTS['system']})",
     )
     parser.add_argument(
         "--lattice",
         choices=LATTICES,
         default=DEFAULTS["lattice"],
-        help="the lattice (default: %(default)s)",
+        help=f"the lattice (default: {DEFAULTS['lattice']})",
     )
     parser.add_argument(
         "--size",
         default=DEFAULTS["size"],
         help="N sites for a chain; LXxLY (e.g. 4x4) or a square number N (16 is 4x4) "
-        "for a square lattice (default: %(default)s)",
+        f"for a square lattice (default: {DEFAULTS['size']})",
     )
     parser.add_argument(
         "--pbc",
@@ -90,13 +92,13 @@ def add_system_arguments(parser):
         "--h",
         type=float,
         default=DEFAULTS["h"],
-        help="transverse field of the TFIM (default: %(default)s)",
+        help=f"transverse field of the TFIM (default: {DEFAULTS['h']})",
     )
     parser.add_argument(
         "--j2",
         type=float,
         default=DEFAULTS["j2"],
-        help="next-nearest-neighbour coupling of the J1-J2 model (default: %(default)s)",
+        help=f"next-nearest-neighbour coupling of the J1-J2 model (default: {DEFAULTS['j2']})",
     )
     parser.add_argument(
         "--marshall-sign",

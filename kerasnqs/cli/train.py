@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 
-from kerasnqs.cli import run_files, system_args
+from kerasnqs.cli import run_files, system_args, training_plot
 
 TRAINING_DEFAULTS = {
     "model": "rnn",
@@ -586,12 +586,11 @@ def write_outputs(vmc, out, summary, rows, exact_energy):
     with run_files.atomic_path(os.path.join(out, run_files.MODEL)) as temporary:
         vmc.save(temporary)
     run_files.write_json(os.path.join(out, run_files.SUMMARY), summary)
-    run_files.plot_energy(
+    training_plot.plot_training(
         os.path.join(out, run_files.PLOT),
-        [row["step"] for row in rows],
-        [row["energy"] for row in rows],
-        [row["energy_error"] for row in rows],
+        rows,
         exact_energy,
+        training_plot.run_title(vmc.hamiltonian, vmc.wavefunction),
     )
 
 

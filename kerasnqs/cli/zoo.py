@@ -1,7 +1,11 @@
-"""`kerasnqs zoo list` and `kerasnqs zoo info NAME`: the pretrained models of the zoo.
+"""`kerasnqs zoo list`, `kerasnqs zoo info NAME` and `kerasnqs zoo recipe NAME`: the
+pretrained models of the zoo.
 
 `kerasnqs evaluate NAME` (in `kerasnqs.cli.evaluate`) estimates a zoo model's energy.
 """
+
+import json
+import math
 
 from kerasnqs.cli.exact import describe
 
@@ -25,6 +29,15 @@ def add_parser(subparsers):
     )
     info.add_argument("model", help="a zoo model name (see `kerasnqs zoo list`) or folder")
     info.set_defaults(zoo_run=run_info)
+    recipe = commands.add_parser(
+        "recipe",
+        help="the training settings of one model, as a config file",
+        description="Prints the settings a zoo model was trained with as a TOML file for "
+        "`kerasnqs train --config`: `kerasnqs zoo recipe NAME > NAME.toml`, then "
+        "`kerasnqs train --config NAME.toml --out DIR` trains it again.",
+    )
+    recipe.add_argument("model", help="a zoo model name (see `kerasnqs zoo list`) or folder")
+    recipe.set_defaults(zoo_run=run_recipe)
     return parser
 
 
@@ -62,6 +75,72 @@ def run_info(args):
     for label, value in lines:
         print(f"{label + ':':<{width}}{value}")
     return 0
+
+
+def run_recipe(args):
+    """Prints the training settings of one zoo model as a `kerasnqs train --config` file."""
+    from kerasnqs import zoo
+
+    print(recipe_toml(zoo.info(args.model)), end="")
+    return 0
+
+
+def recipe_toml(metadata):
+    """The settings a zoo model was trained with, as a `kerasnqs train --config` file.
+
+    Args:
+        metadata: the model's metadata (`kerasnqs.zoo.info`), whose `recipe` records the
+            settings of the training run.
+
+    Returns:
+        The TOML text: a comment naming the model, then one `key = value` line per
+        setting, in alphabetical order (settings that are unset are left out).
+
+    Raises:
+        ValueError: if the metadata records no training settings.
+
+    Example:
+
+    >>> from kerasnqs import zoo
+    >>> print(recipe_toml(zoo.info("tfim-chain-20-h1")).splitlines()[4])
+    cell = "gru"
+    >>> print(recipe_toml(zoo.info("tfim-chain-20-h1")).splitlines()[-1])
+    units = 32
+    """
+    settings = (metadata.get("recipe") or {}).get("settings")
+    if not isinstance(settings, dict):
+        raise ValueError(
+            f"the zoo model {metadata.get('name')!r} records no training settings "
+            "(no `recipe.settings` in its metadata.json)"
+        )
+    name = metadata.get("name")
+    lines = [
+        f"# Zoo model {name}: the settings of `kerasnqs train` it was trained with.",
+        "# Train it again with",
+        f"#   kerasnqs zoo recipe {name} > {name}.toml",
+        f"#   kerasnqs train --config {name}.toml --out runs/{name}",
+    ]
+    lines += [
+        f"{key} = {_toml_value(key, value)}"
+        for key, value in sorted(settings.items())
+        if value is not None
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(key, value):
+    """A setting as a TOML value: a bool, an int, a finite float, a string or a list."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a TOML basic string
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(key, item) for item in value) + "]"
+    raise ValueError(f"the recipe setting {key!r} = {value!r} has no TOML form")
 
 
 def _row(name, metadata):
@@ -106,6 +185,8 @@ def _info_lines(metadata, folder):
     elif metadata.get("exact_source"):
         yield "exact energy", metadata["exact_source"]
     for key, value in (metadata.get("recipe") or {}).items():
+        if key == "file":  # The recipe file stays in the repository, out of the package.
+            value = f"`kerasnqs zoo recipe {metadata['name']}` prints it"
         yield f"recipe {key.replace('_', ' ')}" if key != "file" else "recipe", _compact(value)
     if metadata.get("wall_time_s") is not None:
         yield "wall time", f"{metadata['wall_time_s']:.1f} s"

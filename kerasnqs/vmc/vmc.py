@@ -167,6 +167,9 @@ class VMC(keras.Model):
             **kwargs: passed to `keras.Model.compile` (for example `steps_per_execution`).
         """
         super().compile(optimizer=optimizer, jit_compile=jit_compile, **kwargs)
+        # Built now, so that a model saved before training also stores every optimizer
+        # variable, and loading it finds as many variables as it saved.
+        self.optimizer.build(self.wavefunction.trainable_variables)
         self._estimate_with_xla = bool(self.jit_compile)
         self._compiled_estimate = None
         if self.preconditioner is not None:
