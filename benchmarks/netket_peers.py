@@ -155,7 +155,7 @@ def train(spec, method, seconds, eval_samples, features, seed):
     stats = state.expect(hamiltonian)
     estimate_seconds = time.perf_counter() - begin
     variational_energy = None
-    if state.hilbert.n_states <= FULL_SUM_LIMIT:
+    if state.hilbert.is_indexable and state.hilbert.n_states <= FULL_SUM_LIMIT:
         import netket as nk
 
         full_sum = nk.vqs.FullSumState(state.hilbert, state.model, variables=state.variables)

@@ -14,6 +14,7 @@ from kerasnqs.lattice import Chain, Square
 from kerasnqs.models import MixtureWavefunction, SymmetricWavefunction
 from kerasnqs.operators import J1J2, TFIM
 from kerasnqs.vmc import SR, local_values, log_derivatives
+from kerasnqs.vmc import sr as sr_module
 
 MODELS = [
     pytest.param(Chain(5), dict(units=3, depth=2, phase=True), id="chain-deep-complex"),
@@ -110,6 +111,47 @@ def test_sample_space_solver_equals_parameter_space_solver(phase):
     minsr = SR(1e-2, solver="sample").direction(derivatives, energies)
     sr = SR(1e-2, solver="parameter").direction(derivatives, energies)
     np.testing.assert_allclose(minsr, sr, rtol=1e-8, atol=1e-10 * np.abs(sr).max())
+
+
+@pytest.mark.parametrize("solver", ["sample", "parameter"])
+def test_the_system_of_float32_derivatives_is_formed_in_float64(solver):
+    # Derivatives of very different sizes, as a TFIM chain of 50 sites at h = 0.5 gave:
+    # a float32 kernel then had eigenvalues down to -1e-3, as large as the shift, and
+    # training diverged. Formed in float64 it is positive to 1e-12 of its largest.
+    rng = np.random.default_rng(1)
+    derivatives = (0.05 * rng.standard_normal((100, 20))).astype(np.float32)
+    derivatives[:, 0] *= 3000
+    system = SR(solver=solver).system_from_derivatives(derivatives, rng.standard_normal(100))
+    matrix = system["kernel" if solver == "sample" else "covariance"]
+    assert matrix.dtype == tf.float64
+    values = np.linalg.eigvalsh(matrix.numpy())
+    assert values[0] > -1e-12 * values[-1]
+
+
+def test_a_kernel_made_indefinite_by_float32_rounding_is_solved_with_clipped_eigenvalues():
+    # As in a TFIM chain of 50 sites at h = 0.5: one derivative 3000 times the others
+    # makes the float32 kernel's rounding (about 1e-7 of its largest eigenvalue) exceed
+    # the diagonal shift, so the zero eigenvalues of this rank-20 kernel turn negative
+    # beyond it, and the Cholesky factor of the shifted kernel is NaN.
+    rng = np.random.default_rng(0)
+    matrix = (0.05 * rng.standard_normal((100, 20))).astype(np.float32)
+    matrix[:, 0] *= 3000
+    kernel = tf.cast(tf.matmul(matrix, matrix, transpose_b=True), tf.float64)
+    diag_shift = 1e-3
+    shifted = kernel.numpy() + diag_shift * np.eye(100)
+    assert np.linalg.eigvalsh(shifted)[0] < 0  # the case this test is about
+    rhs = rng.standard_normal(100)
+    system = {"kernel": kernel, "rhs": tf.constant(rhs), "matrix": tf.constant(matrix, "float64")}
+
+    solution = sr_module._shifted_solve(kernel, tf.constant(rhs[:, None]), diag_shift)
+    update = SR(diag_shift).solve(system, step=0).numpy()
+
+    values, vectors = np.linalg.eigh(kernel.numpy())
+    clipped = vectors @ ((vectors.T @ rhs) / (np.maximum(values, 0) + diag_shift))
+    # The condition number (2e4 / 1e-3) allows float64 differences near 1e-8; a wrong
+    # clipping or a missing shift changes the solution at order one.
+    np.testing.assert_allclose(solution.numpy()[:, 0], clipped, rtol=1e-6)
+    assert np.all(np.isfinite(update))
 
 
 def test_vmc_step_applies_the_sr_update_to_the_step_samples():

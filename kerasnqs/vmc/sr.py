@@ -36,8 +36,12 @@ class SR:
     The left form solves in parameter space (a `P x P` system, `P` weights); the right
     one in sample space (MinSR, Chen & Heyl, arXiv 2302.01941: an `N x N` system, or
     `2N x 2N` for a complex `log psi`), which is the cheaper one when there are fewer
-    samples than weights. Both give the same `x`. The system is formed and solved by a
-    Cholesky factorization in float64.
+    samples than weights. Both give the same `x`. The system is formed and solved in
+    float64, whatever the model's precision: a float32 product `A A^T` is positive only
+    to within its rounding (about 1e-7 of its largest eigenvalue), which can exceed the
+    shift and then amplifies rounding noise by `1 / lambda`. A Cholesky factorization
+    solves it; should rounding still leave the shifted system indefinite, the solve
+    clips the negative eigenvalues at zero instead.
 
     Args:
         diag_shift: `lambda`, a float > 0, or a `keras.optimizers.schedules`
@@ -125,14 +129,12 @@ class SR:
         solver = self.solver
         if solver == "auto":
             solver = "sample" if n_rows <= n_parameters else "parameter"
-        # The products in the model's precision (float32 GEMMs are several times
-        # faster on CPU); the shift and the solve in float64.
         if solver == "sample":
             kernel = tf.matmul(matrix, matrix, transpose_b=True)
-            return {"kernel": tf.cast(kernel, tf.float64), "rhs": rhs, "matrix": matrix}
+            return {"kernel": kernel, "rhs": rhs, "matrix": matrix}
         covariance = tf.matmul(matrix, matrix, transpose_a=True)
-        force = tf.linalg.matvec(matrix, tf.cast(rhs, matrix.dtype), transpose_a=True)
-        return {"covariance": tf.cast(covariance, tf.float64), "force": tf.cast(force, tf.float64)}
+        force = tf.linalg.matvec(matrix, rhs, transpose_a=True)
+        return {"covariance": covariance, "force": force}
 
     def solve(self, system, step, variables=None):
         """Solves a `linear_system` for the update `x = (S + lambda)^-1 F`.
@@ -148,11 +150,7 @@ class SR:
         diag_shift = self.shift_at(step)
         if "kernel" in system:
             solution = _shifted_solve(system["kernel"], system["rhs"][:, None], diag_shift)
-            matrix = system["matrix"]
-            update = tf.linalg.matvec(
-                matrix, tf.cast(solution[:, 0], matrix.dtype), transpose_a=True
-            )
-            update = tf.cast(update, tf.float64)
+            update = tf.linalg.matvec(system["matrix"], solution[:, 0], transpose_a=True)
         else:
             update = _shifted_solve(system["covariance"], system["force"][:, None], diag_shift)[
                 :, 0
@@ -195,28 +193,24 @@ class SR:
 
 
 def _stacked_system(derivatives, local_objective, weights):
-    """`A` (in the precision of `derivatives`) and `e` (float64) of the class docstring."""
+    """`A` and `e` of the class docstring, in float64."""
     derivatives = tf.convert_to_tensor(derivatives)
     n_samples = derivatives.shape[0]
     if weights is None:
         weights = tf.fill((n_samples,), tf.constant(1.0 / n_samples, tf.float64))
     weights = tf.cast(weights, tf.float64)
 
-    def scaled_deviations(values, real_dtype):
-        """`sqrt(w) (values - <values>)`, computed in `real_dtype`, for `(N, ...)` values."""
+    def scaled_deviations(values):
+        """`sqrt(w) (values - <values>)` for `(N, ...)` float64 or complex128 values."""
         shape = (n_samples,) + (1,) * (len(values.shape) - 1)
-        w = tf.cast(tf.reshape(weights, shape), real_dtype)
-        if values.dtype.is_complex:
-            w = tf.complex(w, tf.zeros_like(w))
-        mean = tf.reduce_sum(w * values, axis=0)
-        return tf.sqrt(w) * (values - mean)
+        w = tf.cast(tf.reshape(weights, shape), values.dtype)
+        return tf.sqrt(w) * (values - tf.reduce_sum(w * values, axis=0))
 
-    real_dtype = tf.float64 if derivatives.dtype in (tf.float64, tf.complex128) else tf.float32
-    deviations = scaled_deviations(derivatives, real_dtype)
-    local_objective = tf.convert_to_tensor(local_objective)
-    if not local_objective.dtype.is_complex:
-        local_objective = tf.complex(local_objective, tf.zeros_like(local_objective))
-    objective = scaled_deviations(tf.cast(local_objective, tf.complex128), tf.float64)
+    # float64 from here on, whatever the model's precision (see the class docstring).
+    complex_dtype = tf.complex128
+    derivatives = tf.cast(derivatives, complex_dtype if derivatives.dtype.is_complex else "float64")
+    deviations = scaled_deviations(derivatives)
+    objective = scaled_deviations(tf.cast(local_objective, complex_dtype))
     if derivatives.dtype.is_complex:
         matrix = tf.concat([tf.math.real(deviations), tf.math.imag(deviations)], axis=0)
         rhs = tf.concat([tf.math.real(objective), tf.math.imag(objective)], axis=0)
@@ -227,15 +221,34 @@ def _stacked_system(derivatives, local_objective, weights):
 def _shifted_solve(matrix, rhs, diag_shift):
     """Solves `(matrix + diag_shift I) x = rhs` for a symmetric positive `matrix`.
 
-    A matrix with non-finite entries (from a non-finite sample) gives a NaN solution,
-    which `VMC` reports as a non-finite step, instead of a failed factorization.
+    A Cholesky factorization solves it. When that fails, because rounding left
+    eigenvalues below `-diag_shift`, the eigenvalues are clipped at zero, which is what
+    they are up to that rounding, and the system is solved in the eigenbasis. A matrix
+    with non-finite entries (from a non-finite sample) gives a NaN solution, which `VMC`
+    reports as a non-finite step.
     """
     shifted = matrix + diag_shift * tf.eye(matrix.shape[0], dtype=matrix.dtype)
+
+    def solve():
+        factor = tf.linalg.cholesky(shifted)  # NaN-filled when `shifted` is not positive
+        return tf.cond(
+            tf.reduce_all(tf.math.is_finite(factor)),
+            lambda: tf.linalg.cholesky_solve(factor, rhs),
+            lambda: _clipped_eigen_solve(matrix, rhs, diag_shift),
+        )
+
     return tf.cond(
         tf.reduce_all(tf.math.is_finite(shifted)),
-        lambda: tf.linalg.cholesky_solve(tf.linalg.cholesky(shifted), rhs),
+        solve,
         lambda: tf.fill(tf.shape(rhs), tf.constant(float("nan"), rhs.dtype)),
     )
+
+
+def _clipped_eigen_solve(matrix, rhs, diag_shift):
+    """`(V max(D, 0) V^T + diag_shift I)^-1 rhs` for the eigendecomposition `V D V^T`."""
+    values, vectors = tf.linalg.eigh(matrix)
+    values = tf.maximum(values, tf.zeros_like(values)) + diag_shift
+    return tf.matmul(vectors, tf.matmul(vectors, rhs, transpose_a=True) / values[:, None])
 
 
 def _unflatten(vector, variables):
