@@ -1,7 +1,15 @@
-"""Exact reference energies: Lanczos diagonalization and free fermions."""
+"""Exact references: Lanczos diagonalization, free fermions and enumeration of a model."""
 
+from kerasnqs.exact.enumeration import expectation, wavefunction_vector
 from kerasnqs.exact.free_fermions import tfim_chain_energy
 from kerasnqs.exact.lanczos import ground_state_energy
 from kerasnqs.exact.reference import exact_energy, reference_energy
 
-__all__ = ["exact_energy", "ground_state_energy", "reference_energy", "tfim_chain_energy"]
+__all__ = [
+    "exact_energy",
+    "expectation",
+    "ground_state_energy",
+    "reference_energy",
+    "tfim_chain_energy",
+    "wavefunction_vector",
+]
