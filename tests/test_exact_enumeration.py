@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 from support import all_configurations, make_model
 
-from kerasnqs.exact import expectation, wavefunction_vector
+from kerasnqs.exact import (
+    correlation_matrix,
+    expectation,
+    ground_state,
+    ground_state_energy,
+    renyi2_entropy,
+    wavefunction_vector,
+)
 from kerasnqs.lattice import Chain
 from kerasnqs.operators import TFIM, Heisenberg, PauliSum, sector_indices
 
@@ -88,3 +95,81 @@ def test_bad_arguments_name_the_argument(call, argument):
     model = make_model(Chain(6), units=4)
     with pytest.raises(ValueError, match=f"`{argument}`"):
         call(model)
+
+
+# --- Ground states and observables of vectors ------------------------------------------
+
+
+def random_state(n_sites, seed=0):
+    rng = np.random.default_rng(seed)
+    psi = rng.normal(size=2**n_sites) + 1j * rng.normal(size=2**n_sites)
+    return psi / np.linalg.norm(psi)
+
+
+@pytest.mark.parametrize(
+    "operator,magnetization",
+    [
+        (TFIM(Chain(6), h=0.8), None),
+        (Heisenberg(Chain(8, pbc=True)), 0),
+        (Heisenberg(Chain(10)), 0),
+    ],
+    ids=["tfim-dense", "heisenberg-sector-dense", "heisenberg-sector-lanczos"],
+)
+def test_ground_state_vector_is_an_eigenvector_in_the_full_basis(operator, magnetization):
+    energy, vector = ground_state(operator, magnetization)
+    full = operator.to_sparse()
+    assert vector.shape == (2**operator.n_sites,)
+    assert np.linalg.norm(vector) == pytest.approx(1.0)
+    np.testing.assert_allclose(full @ vector, energy * vector, atol=1e-8)
+    assert energy == pytest.approx(ground_state_energy(operator, magnetization), abs=1e-10)
+
+
+@pytest.mark.parametrize("axis", ["x", "y", "z"])
+@pytest.mark.parametrize("connected", [False, True], ids=["plain", "connected"])
+def test_correlation_matrix_equals_the_pauli_sum_expectations(axis, connected):
+    psi = random_state(5, seed=1)
+    a = axis.upper()
+
+    def value(text):
+        return np.vdot(psi, PauliSum.parse(5, text).to_sparse() @ psi).real
+
+    expected = np.array(
+        [[value(f"{a}{i} {a}{j}") if i != j else 1.0 for j in range(5)] for i in range(5)]
+    )
+    if connected:
+        means = np.array([value(f"{a}{i}") for i in range(5)])
+        expected = expected - np.outer(means, means)
+    np.testing.assert_allclose(correlation_matrix(psi, axis, connected), expected, atol=1e-12)
+
+
+def test_renyi2_of_a_product_state_is_zero_and_of_singlets_log2_per_cut_pair():
+    product = np.kron(np.kron([0.6, 0.8], [1.0, 0.0]), [0.0, 1.0])
+    assert renyi2_entropy(product, [0]) == pytest.approx(0.0, abs=1e-12)
+    singlet = np.array([0, 1, -1, 0]) / np.sqrt(2)
+    two_singlets = np.kron(singlet, singlet)  # pairs (0, 1) and (2, 3)
+    assert renyi2_entropy(two_singlets, [0]) == pytest.approx(np.log(2))
+    assert renyi2_entropy(two_singlets, [0, 1]) == pytest.approx(0.0, abs=1e-12)
+    assert renyi2_entropy(two_singlets, [1, 2]) == pytest.approx(2 * np.log(2))
+    assert renyi2_entropy(two_singlets, [0, 1, 2, 3]) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_renyi2_of_a_ghz_state_is_log2_for_any_region():
+    ghz = np.zeros(2**5)
+    ghz[0] = ghz[-1] = 1
+    for region in ([0], [1, 3], [4, 0, 2]):
+        assert renyi2_entropy(ghz, region) == pytest.approx(np.log(2))
+
+
+@pytest.mark.parametrize("region", [[0], [2, 4], [0, 1, 2], [3, 1, 0, 5]])
+def test_renyi2_equals_the_purity_of_the_reduced_density_matrix_by_partial_trace(region):
+    psi = random_state(6, seed=2)
+    rho = np.outer(psi, psi.conj()).reshape((2,) * 12)
+    rest = [s for s in range(6) if s not in region]
+    for k, site in enumerate(sorted(rest, reverse=True)):  # trace out one site at a time
+        n = 6 - k
+        rho = np.trace(rho, axis1=site, axis2=site + n)
+    size = 2 ** len(region)
+    rho_a = rho.reshape(size, size)
+    expected = -np.log(np.trace(rho_a @ rho_a).real)
+    assert renyi2_entropy(psi, region) == pytest.approx(expected, abs=1e-12)
+    assert renyi2_entropy(psi, region) == pytest.approx(renyi2_entropy(psi, rest), abs=1e-12)
