@@ -147,7 +147,7 @@ def structure_factor(
     >>> from kerasnqs.observables import lattice_momenta, structure_factor
     >>> model = RNNWavefunction(Chain(4), units=4)
     >>> s = structure_factor(model, n_samples=500, seed=1)
-    >>> s.mean.shape, lattice_momenta(Chain(4)).ravel().tolist() == [0, np.pi / 2, np.pi, 3 * np.pi / 2]
+    >>> s.mean.shape, bool(np.allclose(lattice_momenta(Chain(4)).ravel() / np.pi, [0, 0.5, 1, 1.5]))
     ((4,), True)
     """  # noqa: E501
     axis = _check_arguments(wavefunction, axis, n_samples)
@@ -188,7 +188,7 @@ def staggered_magnetization(wavefunction, axis="z", n_samples=10000, seed=0, mem
     >>> from kerasnqs.models import RNNWavefunction
     >>> from kerasnqs.observables import staggered_magnetization
     >>> model = RNNWavefunction(Chain(4), units=4)
-    >>> 0.25 <= staggered_magnetization(model, n_samples=500, seed=1).mean <= 1
+    >>> 0 <= staggered_magnetization(model, n_samples=500, seed=1).mean <= 1
     True
     """
     axis = _check_arguments(wavefunction, axis, n_samples)
@@ -235,6 +235,7 @@ def lattice_momenta(lattice):
 
     Example:
 
+    >>> import numpy as np
     >>> from kerasnqs.lattice import Square
     >>> (lattice_momenta(Square(2)) / np.pi).tolist()
     [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
