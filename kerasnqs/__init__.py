@@ -24,6 +24,7 @@ _SUBPACKAGES = (
     "lattice",
     "layers",
     "models",
+    "observables",
     "operators",
     "vmc",
     "zoo",

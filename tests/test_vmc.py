@@ -7,18 +7,12 @@ import tensorflow as tf
 from support import all_configurations
 
 import kerasnqs
+from kerasnqs.exact import expectation as exact_expectation
 from kerasnqs.exact import ground_state_energy, tfim_chain_energy
 from kerasnqs.lattice import Chain
 from kerasnqs.models import RNNWavefunction
 from kerasnqs.operators import J1J2, TFIM, Heisenberg, PauliSum
 from kerasnqs.vmc import AnnealingScheduler, local_values
-
-
-def exact_expectation(wavefunction, operator):
-    """<psi|O|psi> by full enumeration of the wavefunction's amplitudes."""
-    configs = all_configurations(wavefunction.n_sites)
-    psi = np.exp(np.asarray(wavefunction.log_psi(configs)).astype(complex))
-    return np.vdot(psi, operator.to_sparse() @ psi).real
 
 
 def trained_vmc(wavefunction, hamiltonian, steps, lr, n_samples=256, seed=0, **fit_kwargs):

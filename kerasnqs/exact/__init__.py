@@ -1,7 +1,19 @@
-"""Exact reference energies: Lanczos diagonalization and free fermions."""
+"""Exact references: Lanczos diagonalization, free fermions and enumeration of a model."""
 
+from kerasnqs.exact.enumeration import expectation, wavefunction_vector
 from kerasnqs.exact.free_fermions import tfim_chain_energy
-from kerasnqs.exact.lanczos import ground_state_energy
+from kerasnqs.exact.lanczos import ground_state, ground_state_energy
 from kerasnqs.exact.reference import exact_energy, reference_energy
+from kerasnqs.exact.vector_observables import correlation_matrix, renyi2_entropy
 
-__all__ = ["exact_energy", "ground_state_energy", "reference_energy", "tfim_chain_energy"]
+__all__ = [
+    "correlation_matrix",
+    "exact_energy",
+    "expectation",
+    "ground_state",
+    "ground_state_energy",
+    "reference_energy",
+    "renyi2_entropy",
+    "tfim_chain_energy",
+    "wavefunction_vector",
+]

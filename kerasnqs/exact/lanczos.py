@@ -1,10 +1,10 @@
-"""Ground-state energies by exact diagonalization (Lanczos)."""
+"""Ground states by exact diagonalization (Lanczos)."""
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg
 
-from kerasnqs.operators import PauliSum
+from kerasnqs.operators import MAX_DIMENSION, PauliSum, sector_indices
 
 DENSE_LIMIT = 256
 """Matrices up to this dimension are diagonalized densely."""
@@ -38,12 +38,7 @@ def ground_state_energy(operator, magnetization=None):
     >>> round(ground_state_energy(Heisenberg(Chain(2)), magnetization=1), 12)
     0.25
     """
-    if not isinstance(operator, PauliSum):
-        raise ValueError(
-            f"`operator` must be a kerasnqs.operators.PauliSum, got {type(operator).__name__}."
-        )
-    if not operator.is_hermitian:
-        raise ValueError(f"`operator` must be Hermitian (real coefficients), got {operator!r}.")
+    _check_hermitian(operator)
     matrix = operator.to_sparse(magnetization)
     if matrix.nnz == 0:
         return 0.0
@@ -54,3 +49,68 @@ def ground_state_energy(operator, magnetization=None):
         matrix, k=1, which="SA", v0=start, return_eigenvectors=False
     )
     return float(energy)
+
+
+def ground_state(operator, magnetization=None):
+    """Returns the ground-state energy and vector of a Hermitian operator.
+
+    As `ground_state_energy` (dense `eigh` up to dimension 256, ARPACK Lanczos above),
+    with the eigenvector. The vector is always in the full basis of
+    `kerasnqs.operators.basis` (length `2^n_sites`, site 0 the most significant bit),
+    also when a sector is given: the sector's amplitudes are placed at
+    `kerasnqs.operators.sector_indices(n_sites, magnetization)` and the rest is zero.
+    So `2^n_sites` must not exceed `kerasnqs.operators.MAX_DIMENSION`. The global phase
+    is fixed so that the largest amplitude is real and positive. A degenerate ground
+    state gives one vector of the ground space.
+
+    Args:
+        operator: a Hermitian `kerasnqs.operators.PauliSum`.
+        magnetization: `None` for the full space, or the total `S^z` of the sector to
+            search; the operator must conserve `S^z`.
+
+    Returns:
+        A pair `(energy, vector)`: a Python float and a complex128 numpy array of unit
+        norm and length `2^n_sites`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from kerasnqs.exact import ground_state
+    >>> from kerasnqs.lattice import Chain
+    >>> from kerasnqs.operators import Heisenberg
+    >>> energy, vector = ground_state(Heisenberg(Chain(2)), magnetization=0)
+    >>> round(energy, 12), np.round(vector.real, 6).tolist()  # the singlet
+    (-0.75, [0.0, 0.707107, -0.707107, 0.0])
+    """
+    _check_hermitian(operator)
+    if 2**operator.n_sites > MAX_DIMENSION:
+        raise ValueError(
+            f"`operator` has {operator.n_sites} sites: its ground-state vector in the full "
+            f"basis would have 2^{operator.n_sites} entries, above the limit of "
+            f"{MAX_DIMENSION:,}."
+        )
+    matrix = operator.to_sparse(magnetization)
+    if matrix.shape[0] <= DENSE_LIMIT:
+        energies, vectors = scipy.linalg.eigh(matrix.toarray())
+        energy, vector = energies[0], vectors[:, 0]
+    else:
+        start = np.random.default_rng(0).standard_normal(matrix.shape[0])
+        energies, vectors = scipy.sparse.linalg.eigsh(matrix, k=1, which="SA", v0=start)
+        energy, vector = energies[0], vectors[:, 0]
+    vector = vector.astype(np.complex128)
+    largest = vector[np.argmax(np.abs(vector))]
+    vector = vector * (abs(largest) / largest) / np.linalg.norm(vector)
+    if magnetization is None:
+        return float(energy), vector
+    full = np.zeros(2**operator.n_sites, dtype=np.complex128)
+    full[sector_indices(operator.n_sites, magnetization)] = vector
+    return float(energy), full
+
+
+def _check_hermitian(operator):
+    if not isinstance(operator, PauliSum):
+        raise ValueError(
+            f"`operator` must be a kerasnqs.operators.PauliSum, got {type(operator).__name__}."
+        )
+    if not operator.is_hermitian:
+        raise ValueError(f"`operator` must be Hermitian (real coefficients), got {operator!r}.")

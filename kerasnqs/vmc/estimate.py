@@ -14,30 +14,37 @@ from kerasnqs.vmc.statistics import statistics
 
 def estimate(
     wavefunction,
-    operator,
+    operators,
     n_samples=10000,
     seed=0,
     chunk_size="auto",
     batch_size="auto",
     jit_compile=False,
     memory_budget=None,
+    covariance=False,
 ):
-    """Estimates `<psi|O|psi>` from exact samples of a wavefunction.
+    """Estimates `<psi|O|psi>` of one or many operators from exact samples.
 
     Mathematical details: the estimate is the mean of the local values
     `O_loc(sigma) = sum_sigma' O[sigma, sigma'] psi(sigma') / psi(sigma)` over
     `n_samples` independent samples of `|psi|^2`; its error is `sqrt(Var(O_loc) / N)`.
+    Many operators are estimated from the same samples (one sampling pass), so their
+    estimates are correlated; the covariance of the means of operators `a` and `b` is
+    `Cov(a, b) = (1/N^2) sum_n (a_loc(n) - <a>) (b_loc(n) - <b>)^*` (its diagonal is
+    `error_of_mean^2`).
 
     Memory: the samples are drawn and evaluated in batches of `batch_size`; the local
     values of a batch need the amplitudes of its `batch_size * max_conn` connected
     configurations, evaluated `chunk_size` at a time, so the working memory is about
     `chunk_size * bytes_per_connected_configuration(wavefunction)`. By default it stays
-    within `memory_budget`.
+    within `memory_budget`. Several operators are evaluated one after the other, each
+    with its own chunk size, so the budget holds for each of them.
 
     Args:
         wavefunction: a `kerasnqs.models.Wavefunction`.
-        operator: a `kerasnqs.operators.PauliSum` (for example a Hamiltonian, the total
-            magnetization, or a `Z_i Z_j` correlator) on the wavefunction's sites.
+        operators: a `kerasnqs.operators.PauliSum` (for example a Hamiltonian, the total
+            magnetization, or a `Z_i Z_j` correlator) on the wavefunction's sites; or a
+            dict of them (name -> operator) or a list of them.
         n_samples: number of samples, an integer >= 2 (one sample has no error bar).
             Defaults to 10000.
         seed: an integer seed. Defaults to 0.
@@ -57,9 +64,15 @@ def estimate(
             bytes or as a size such as `"2GB"`; `None` (the default) for
             `kerasnqs.vmc.memory_budget.DEFAULT_MEMORY_BUDGET` (1 GiB). TensorFlow itself
             needs about 1 GB more. Used only when `chunk_size="auto"`.
+        covariance: also return the covariance matrix of the estimated means. Defaults
+            to False.
 
     Returns:
-        A `kerasnqs.vmc.Stats` with `mean`, `error_of_mean`, `variance` and `n_samples`.
+        For one operator, a `kerasnqs.vmc.Stats` with `mean`, `error_of_mean`,
+        `variance` and `n_samples`; for a dict or a list, a dict (same keys) or a list
+        (same order) of `Stats`. With `covariance=True`, a pair `(result, matrix)` where
+        `matrix` is the `(K, K)` numpy covariance of the means of the `K` operators, in
+        the order of the dict or list (real unless a local value is complex).
 
     Example:
 
@@ -72,8 +85,15 @@ def estimate(
     >>> stats = kerasnqs.estimate(wavefunction, z0z1, n_samples=1000, seed=1)
     >>> -1.0 <= stats.mean <= 1.0
     True
+    >>> x = PauliSum.parse(4, "X0 + X1 + X2 + X3")
+    >>> both, cov = kerasnqs.estimate(
+    ...     wavefunction, {"zz": z0z1, "x": x}, 1000, seed=1, covariance=True
+    ... )
+    >>> both["zz"].mean == stats.mean, cov.shape
+    (True, (2, 2))
     """
-    _check_argument_order(wavefunction, operator)
+    _check_argument_order(wavefunction, operators)
+    names, operator_list = _operator_list(operators)
     if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
         raise ValueError(
             f"`n_samples` must be an integer >= 2 (the error of the mean needs at least two "
@@ -87,30 +107,81 @@ def estimate(
         or batch_size < 1
     ):
         raise ValueError(f"`batch_size` must be 'auto' or an integer >= 1, got {batch_size!r}.")
-    if getattr(operator, "n_sites", None) != wavefunction.n_sites:
-        raise ValueError(
-            f"`operator` must act on the wavefunction's {wavefunction.n_sites} sites, "
-            f"got {getattr(operator, 'n_sites', type(operator).__name__)}."
-        )
+    for name, operator in zip(names, operator_list, strict=True):
+        if getattr(operator, "n_sites", None) != wavefunction.n_sites:
+            raise ValueError(
+                f"`{name}` must act on the wavefunction's {wavefunction.n_sites} sites, "
+                f"got {getattr(operator, 'n_sites', type(operator).__name__)}."
+            )
+    if not isinstance(covariance, bool):
+        raise ValueError(f"`covariance` must be True or False, got {covariance!r}.")
 
     memory_budget = budget_lib.parse_memory_budget(memory_budget)
     batch_size = min(int(batch_size), int(n_samples))
-    chunk_size = budget_lib.resolve_chunk_size(
-        chunk_size,
-        wavefunction,
-        operator,
-        batch_size,
-        memory_budget,
-        jit_compile,
-        most=budget_lib.ESTIMATE_CHUNK_SIZE,
+    chunk_sizes = tuple(
+        budget_lib.resolve_chunk_size(
+            chunk_size,
+            wavefunction,
+            operator,
+            batch_size,
+            memory_budget,
+            jit_compile,
+            most=budget_lib.ESTIMATE_CHUNK_SIZE,
+        )
+        for operator in operator_list
     )
-    sample_local_values = _compiled_sampler(wavefunction, operator, chunk_size, jit_compile)
+    sample_local_values = _compiled_sampler(wavefunction, operator_list, chunk_sizes, jit_compile)
     base_seed = seeds.as_seed(seed)
-    values = []
+    batches = []
     for batch, start in enumerate(range(0, n_samples, batch_size)):
         n = min(batch_size, n_samples - start)
-        values.append(sample_local_values(n, seeds.fold_in(base_seed, batch)).numpy())
-    return statistics(np.concatenate(values))
+        batches.append([v.numpy() for v in sample_local_values(n, seeds.fold_in(base_seed, batch))])
+    values = [np.concatenate(per_operator) for per_operator in zip(*batches, strict=True)]
+    stats = [statistics(v) for v in values]
+    if isinstance(operators, dict):
+        result = dict(zip(operators, stats, strict=True))
+    elif isinstance(operators, list | tuple):
+        result = stats
+    else:
+        result = stats[0]
+    if covariance:
+        return result, covariance_of_means(values)
+    return result
+
+
+def covariance_of_means(values):
+    """Returns the `(K, K)` covariance of the means of `K` sets of local values.
+
+    Args:
+        values: a list of `K` 1D arrays of local values of the same `N` samples.
+
+    Returns:
+        `C[a, b] = (1/N^2) sum_n (a_n - mean(a)) (b_n - mean(b))^*`, a numpy array, real
+        when all values are real.
+
+    Example:
+
+    >>> covariance_of_means([[1.0, 3.0], [2.0, 0.0]]).tolist()
+    [[0.5, -0.5], [-0.5, 0.5]]
+    """
+    stacked = np.stack([np.asarray(v) for v in values])
+    stacked = stacked.astype(np.complex128 if np.iscomplexobj(stacked) else np.float64)
+    centered = stacked - stacked.mean(axis=1, keepdims=True)
+    n = stacked.shape[1]
+    return (centered @ centered.conj().T) / n**2
+
+
+def _operator_list(operators):
+    """`(names, operators)`: the names used in messages and the operators as a list."""
+    if isinstance(operators, dict):
+        if not operators:
+            raise ValueError("`operators` must hold at least one operator, got an empty dict.")
+        return [f"operators[{key!r}]" for key in operators], list(operators.values())
+    if isinstance(operators, list | tuple):
+        if not operators:
+            raise ValueError("`operators` must hold at least one operator, got an empty list.")
+        return [f"operators[{i}]" for i in range(len(operators))], list(operators)
+    return ["operators"], [operators]
 
 
 def _check_argument_order(wavefunction, operator):
@@ -131,20 +202,30 @@ def _check_argument_order(wavefunction, operator):
 _COMPILED = weakref.WeakKeyDictionary()
 
 
-def _compiled_sampler(wavefunction, operator, chunk_size, jit_compile):
+def _compiled_sampler(wavefunction, operators, chunk_sizes, jit_compile):
     """Returns a `tf.function` that samples and evaluates local values, cached per model.
 
-    Reusing one function per (wavefunction, operator, chunk_size, jit_compile) avoids
-    tracing again at every call of `estimate`.
+    The function draws one set of samples and returns a list with the local values of
+    each operator, computed one operator after the other (control dependencies; under
+    XLA, which rejects them on loops, its memory-aware scheduler orders the work), so
+    that their working memories do not add up. Reusing one function per (wavefunction,
+    operators, chunk sizes, jit_compile) avoids tracing again at every call.
     """
     cache = _COMPILED.setdefault(wavefunction, {})
-    key = (id(operator), chunk_size, jit_compile)
+    key = (tuple(id(operator) for operator in operators), chunk_sizes, jit_compile)
     if key not in cache:
 
         @tf.function(jit_compile=jit_compile)
         def sample_local_values(n, seed):
             configs, log_psi = wavefunction.sample(n, seed)
-            return local_values(wavefunction, operator, configs, log_psi, chunk_size)
+            results = []
+            for operator, chunk_size in zip(operators, chunk_sizes, strict=True):
+                # XLA schedules for memory itself (and rejects control edges on loops).
+                with tf.control_dependencies([] if jit_compile else results[-1:]):
+                    results.append(
+                        local_values(wavefunction, operator, configs, log_psi, chunk_size)
+                    )
+            return results
 
-        cache[key] = (operator, sample_local_values)  # keeps the operator (and its id) alive
+        cache[key] = (list(operators), sample_local_values)  # keeps the ids alive
     return cache[key][1]

@@ -17,7 +17,9 @@ class Stats:
     `error_of_mean = sqrt(variance / N)`.
 
     Args:
-        mean: the sample mean (complex when the local values are complex).
+        mean: the sample mean (complex when the local values are complex); numpy
+            arrays for `mean`, `error_of_mean` and `variance` hold many estimates
+            at once, element by element (as `kerasnqs.observables` returns).
         error_of_mean: the standard error of the mean.
         variance: the sample variance of the local values.
         n_samples: the number of samples.
@@ -39,6 +41,13 @@ class Stats:
 
     def to_dict(self):
         """Returns the statistics as a JSON-serializable dict (the real part of the mean)."""
+        if np.ndim(self.mean) > 0:  # arrays of estimates (kerasnqs.observables)
+            return {
+                "mean": np.real(self.mean).tolist(),
+                "error_of_mean": np.asarray(self.error_of_mean).tolist(),
+                "variance": np.asarray(self.variance).tolist(),
+                "n_samples": int(self.n_samples),
+            }
         return {
             "mean": float(np.real(self.mean)),
             "error_of_mean": float(self.error_of_mean),
@@ -47,6 +56,8 @@ class Stats:
         }
 
     def __str__(self):
+        if np.ndim(self.mean) > 0:
+            return f"Stats of shape {np.shape(self.mean)} [N={self.n_samples}]"
         mean = np.real(self.mean)
         return f"{mean:.8g} ± {self.error_of_mean:.2g} [σ²={self.variance:.3g}, N={self.n_samples}]"
 

@@ -302,16 +302,20 @@ class VMC(keras.Model):
             )
         return history
 
-    def estimate(self, n_samples=10000, operator=None, seed=None):
-        """Estimates the energy (or another operator) with fresh samples.
+    def estimate(self, n_samples=10000, operator=None, seed=None, covariance=False):
+        """Estimates the energy (or other operators) with fresh samples.
 
         Args:
             n_samples: number of samples.
-            operator: the operator to estimate; defaults to the Hamiltonian.
+            operator: the operator to estimate, or a dict or list of operators estimated
+                from the same samples (see `kerasnqs.estimate`); defaults to the
+                Hamiltonian.
             seed: an integer seed; defaults to one derived from the training seed.
+            covariance: also return the covariance matrix of the means.
 
         Returns:
-            A `kerasnqs.vmc.Stats` with `mean`, `error_of_mean` and `variance`.
+            A `kerasnqs.vmc.Stats` with `mean`, `error_of_mean` and `variance`; a dict or
+            list of them for a dict or list of operators; as `kerasnqs.estimate`.
         """
         return estimate(
             self.wavefunction,
@@ -321,6 +325,7 @@ class VMC(keras.Model):
             chunk_size=self._chunk_size_setting,
             jit_compile=True,
             memory_budget=self.memory_budget,
+            covariance=covariance,
         )
 
     def get_config(self):

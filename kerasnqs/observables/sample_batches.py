@@ -1,0 +1,44 @@
+"""Exact samples drawn in batches, for the observables that read them outside a graph."""
+
+import numpy as np
+
+from kerasnqs import seeds
+from kerasnqs.vmc import memory_budget as budget_lib
+
+
+def check_n_samples(n_samples, minimum=2):
+    """Returns `n_samples` as an int, or raises a `ValueError` naming it."""
+    integer = isinstance(n_samples, int | np.integer) and not isinstance(n_samples, bool)
+    if not integer or n_samples < minimum:
+        raise ValueError(
+            f"`n_samples` must be an integer >= {minimum} (the error of the mean needs at "
+            f"least two samples), got {n_samples!r}."
+        )
+    return int(n_samples)
+
+
+def samples_per_call(wavefunction, n_connected, n_samples, memory_budget):
+    """The samples evaluated per call when each needs `n_connected` amplitudes.
+
+    The working memory, `samples * n_connected * bytes_per_connected_configuration`,
+    stays within `memory_budget` (see `kerasnqs.vmc.memory_budget`).
+    """
+    batch = budget_lib.batch_size_for(n_samples)
+    if n_connected == 0:
+        return batch
+    per_config = budget_lib.bytes_per_connected_configuration(wavefunction)
+    budget = budget_lib.parse_memory_budget(memory_budget)
+    return int(max(1, min(batch, budget // (per_config * n_connected))))
+
+
+def sample_batches(wavefunction, n_samples, seed, batch_size):
+    """Yields `(configs, log_psi)` numpy arrays of `batch_size` samples (the last fewer).
+
+    Batch `k` uses the seed `fold_in(as_seed(seed), k)`, so the samples depend on `seed`
+    and `batch_size` only.
+    """
+    base_seed = seeds.as_seed(seed)
+    for batch, start in enumerate(range(0, n_samples, batch_size)):
+        n = min(batch_size, n_samples - start)
+        configs, log_psi = wavefunction.sample(n, seeds.fold_in(base_seed, batch))
+        yield np.asarray(configs), np.asarray(log_psi)
