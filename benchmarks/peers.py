@@ -318,12 +318,14 @@ def table_line(name, result, exact):
     label = result.get("label") or METHODS.get(result.get("method"), "?")
     if "error" in result:
         return f"| {name} | {label} | | | failed: {result['error']} | | |"
+    from kerasnqs.exact import relative_error
+
     energy, error = result["energy"], result["energy_error"]
     reference, source = exact
     exact_text, relative = source, "-"
     if reference is not None:
         exact_text = f"{reference:.6f} ({source})"
-        relative = f"{abs(energy - reference) / abs(reference):.1e}"
+        relative = f"{relative_error(energy, reference):.1e}"
     return (
         f"| {name} | {label} | {result['train_seconds']:.0f} | {result['steps']} | "
         f"{energy:.6f} ± {error:.1e} | {exact_text} | {relative} |"
@@ -334,6 +336,7 @@ def check_conventions(names):
     """Compares kerasnqs's and NetKet's exact energies on small versions of the rows."""
     from kerasnqs.cli import system_args
     from kerasnqs.exact import exact_energy as kerasnqs_exact
+    from kerasnqs.exact import relative_error
 
     ring4 = {"system": "heisenberg", "size": 4, "pbc": True, "magnetization": 0.0}
     systems = {"heisenberg-chain-4-pbc": system_args.system_config(ring4)}
@@ -351,7 +354,7 @@ def check_conventions(names):
         if "error" in theirs:
             raise SystemExit(f"NetKet failed on {label}: {theirs['error']}")
         difference = theirs["exact_energy"] - ours
-        worst = max(worst, abs(difference) / abs(ours))
+        worst = max(worst, relative_error(theirs["exact_energy"], ours))
         print(f"| {label} | {ours:.10f} | {theirs['exact_energy']:.10f} | {difference:.1e} |")
     if worst > 1e-9:
         raise SystemExit(f"the conventions differ: relative difference {worst:.1e}")

@@ -573,7 +573,9 @@ def summarize(vmc, stats, exact_energy, planned_steps):
         energy = float(stats.mean.real)
         summary.update(energy=energy, energy_error=stats.error_of_mean, variance=stats.variance)
         if exact_energy is not None:
-            summary["relative_error"] = abs(energy - exact_energy) / abs(exact_energy)
+            from kerasnqs.exact import relative_error
+
+            summary["relative_error"] = relative_error(energy, exact_energy)
     return summary
 
 
