@@ -265,37 +265,17 @@ def train_kerasnqs(recipe, seconds, eval_samples):
 
 
 def variational_energy(wavefunction, hamiltonian):
-    """`<psi|H|psi> / <psi|psi>` summed over every configuration, or `None` when too many.
+    """`<psi|H|psi>` summed over every configuration, or `None` past `FULL_SUM_LIMIT`.
 
     The configurations are those of the model's magnetization sector (all of them
-    without one); `None` past `FULL_SUM_LIMIT` of them.
+    without one), as `kerasnqs.exact.expectation` sums them.
     """
-    import numpy as np
-    import tensorflow as tf
-
+    from kerasnqs.exact import expectation
     from kerasnqs.operators import basis
 
-    n_sites, magnetization = wavefunction.n_sites, wavefunction.magnetization
-    if basis.sector_size(n_sites, magnetization) > FULL_SUM_LIMIT:
+    if basis.sector_size(wavefunction.n_sites, wavefunction.magnetization) > FULL_SUM_LIMIT:
         return None
-    if magnetization is None:
-        indices = np.arange(2**n_sites, dtype=np.int64)
-    else:
-        indices = basis.sector_indices(n_sites, magnetization)
-    configs = basis.indices_to_configs(indices, n_sites)
-    chunk = min(len(configs), 2**13)
-    padding = -len(configs) % chunk  # every chunk has one shape: one XLA compilation
-    configs = np.concatenate([configs, configs[:padding]])
-    log_psi_of_chunk = tf.function(wavefunction.log_psi, jit_compile=True)
-    log_psi = np.concatenate(
-        [
-            np.asarray(log_psi_of_chunk(configs[start : start + chunk]))
-            for start in range(0, len(configs), chunk)
-        ]
-    )[: len(indices)].astype(np.complex128)
-    psi = np.exp(log_psi - log_psi.real.max())
-    energy = np.vdot(psi, hamiltonian.to_sparse(magnetization) @ psi) / np.vdot(psi, psi)
-    return float(energy.real)
+    return expectation(wavefunction, hamiltonian)
 
 
 # ---------------------------------------------------------------- the parent
@@ -360,14 +340,16 @@ def table_line(name, result, exact):
     label = result.get("label") or METHODS.get(result.get("method"), "?")
     if "error" in result:
         return f"| {name} | {label} | | | failed: {result['error']} | | | |"
+    from kerasnqs.exact import relative_error
+
     energy, error = result["energy"], result["energy_error"]
     reference, source = exact
     exact_text, relative, full_sum = source, "-", "-"
     if reference is not None:
         exact_text = f"{reference:.6f} ({source})"
-        relative = f"{abs(energy - reference) / abs(reference):.1e}"
+        relative = f"{relative_error(energy, reference):.1e}"
         if result.get("variational_energy") is not None:
-            full_sum = f"{abs(result['variational_energy'] - reference) / abs(reference):.1e}"
+            full_sum = f"{relative_error(result['variational_energy'], reference):.1e}"
     return (
         f"| {name} | {label} | {result['train_seconds']:.0f} | {result['steps']} | "
         f"{energy:.6f} ± {error:.1e} | {exact_text} | {relative} | {full_sum} |"
@@ -378,6 +360,7 @@ def check_conventions(names):
     """Compares kerasnqs's and NetKet's exact energies on small versions of the rows."""
     from kerasnqs.cli import system_args
     from kerasnqs.exact import exact_energy as kerasnqs_exact
+    from kerasnqs.exact import relative_error
 
     ring4 = {"system": "heisenberg", "size": 4, "pbc": True, "magnetization": 0.0}
     systems = {"heisenberg-chain-4-pbc": system_args.system_config(ring4)}
@@ -395,7 +378,7 @@ def check_conventions(names):
         if "error" in theirs:
             raise SystemExit(f"NetKet failed on {label}: {theirs['error']}")
         difference = theirs["exact_energy"] - ours
-        worst = max(worst, abs(difference) / abs(ours))
+        worst = max(worst, relative_error(theirs["exact_energy"], ours))
         print(f"| {label} | {ours:.10f} | {theirs['exact_energy']:.10f} | {difference:.1e} |")
     if worst > 1e-9:
         raise SystemExit(f"the conventions differ: relative difference {worst:.1e}")

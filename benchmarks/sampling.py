@@ -22,7 +22,8 @@ better estimate of the cost). The cases:
 import argparse
 import os
 import statistics
-import time
+
+import timing
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -36,12 +37,7 @@ from kerasnqs.models import RNNWavefunction  # noqa: E402
 
 def timed(fn, repeats):
     """Runs `fn` once to warm up, then `repeats` times; returns `(median, minimum)` seconds."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+    times = timing.repeat_seconds(fn, repeats)
     return statistics.median(times), min(times)
 
 

@@ -13,10 +13,10 @@ Usage:
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 import tensorflow as tf
+import timing
 
 import kerasnqs
 from kerasnqs import spins
@@ -30,13 +30,7 @@ def _unchecked(configs, n_sites, argument="configs"):
 
 
 def _median_ms(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+    return 1e3 * statistics.median(timing.repeat_seconds(fn, repeats))
 
 
 def _timings(check, repeats):

@@ -30,11 +30,9 @@ GROUPS = {
 
 def measure(group, sites, units, samples, steps, warmup):
     """Runs in the child process: the step times of one group."""
-    import time
-
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
-    import numpy as np
+    import timing
 
     import kerasnqs
     from kerasnqs.lattice import Chain
@@ -49,23 +47,12 @@ def measure(group, sites, units, samples, steps, warmup):
     order = getattr(wavefunction, "order", 1)
     vmc = kerasnqs.VMC(wavefunction, Heisenberg(ring, marshall_sign=True), n_samples=samples)
     vmc.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=True)
-
-    class StepTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.stamps = []
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.stamps.append(time.perf_counter())
-
-    timer = StepTimer()
-    start = time.perf_counter()
-    vmc.fit(epochs=1, steps_per_epoch=warmup + steps + 1, callbacks=[timer], verbose=0)
+    first_step, step_seconds = timing.fit_step_seconds(vmc, steps, warmup)
     return {
         "group": group,
         "order": order,
-        "step_seconds": list(np.diff(timer.stamps[warmup:])),
-        "compile_and_first_step_seconds": timer.stamps[0] - start,
+        "step_seconds": step_seconds,
+        "compile_and_first_step_seconds": first_step,
     }
 
 

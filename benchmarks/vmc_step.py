@@ -35,8 +35,8 @@ def measure_kerasnqs(sites, samples, units, steps, warmup, chunk_size, jit_compi
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
-    import numpy as np
     import tensorflow as tf
+    import timing
 
     import kerasnqs
     from kerasnqs.lattice import Chain
@@ -50,20 +50,7 @@ def measure_kerasnqs(sites, samples, units, steps, warmup, chunk_size, jit_compi
     hamiltonian = TFIM(chain, h=1.0)
     vmc = kerasnqs.VMC(wavefunction, hamiltonian, n_samples=samples, chunk_size=chunk_size)
     vmc.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit_compile)
-
-    class StepTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.stamps = []
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.stamps.append(time.perf_counter())
-
-    timer = StepTimer()
-    start = time.perf_counter()
-    vmc.fit(epochs=1, steps_per_epoch=warmup + steps + 1, callbacks=[timer], verbose=0)
-    first_step = timer.stamps[0] - start
-    step_seconds = list(np.diff(timer.stamps[warmup:]))
+    first_step, step_seconds = timing.fit_step_seconds(vmc, steps, warmup)
 
     sample = tf.function(lambda seed: wavefunction.sample(samples, seed), jit_compile=jit_compile)
     configs, log_psi = sample(tf.constant([1, 2], tf.int64))

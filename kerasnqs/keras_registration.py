@@ -17,13 +17,12 @@ registered before it is called, whatever the order of `import kerasnqs` and
 """
 
 import importlib
-import importlib.abc
 import sys
+
+from kerasnqs.import_hook import WrappingFinder
 
 KERAS_MODULES = ("kerasnqs.layers", "kerasnqs.models", "kerasnqs.baselines", "kerasnqs.vmc")
 """The subpackages whose import registers every serializable kerasnqs class."""
-
-_TRIGGERS = ("keras", "tensorflow")
 
 
 def register_keras_classes():
@@ -40,33 +39,19 @@ def register_when_keras_loads():
         sys.meta_path.insert(0, _AfterKerasLoads())
 
 
-class _AfterKerasLoads(importlib.abc.MetaPathFinder):
+class _AfterKerasLoads(WrappingFinder):
     """An import hook that calls `register_keras_classes` once `keras` and `tensorflow` load.
 
-    It finds nothing itself: for `keras` and `tensorflow` it asks the other finders for
-    the module's spec and wraps the loader's `exec_module`, counting nested imports; when
-    the outermost one completes it removes itself and registers.
+    It wraps the loading of `keras` and `tensorflow`, counting nested imports; when the
+    outermost one completes it removes itself and registers.
     """
+
+    names = ("keras", "tensorflow")
 
     def __init__(self):
         self._depth = 0
 
-    def find_spec(self, name, path=None, target=None):
-        if name not in _TRIGGERS:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(name, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader.exec_module = self._wrap(spec.loader.exec_module)
-        return spec
-
-    def _wrap(self, exec_module):
+    def wrap(self, exec_module):
         def exec_then_register(module):
             self._depth += 1
             try:

@@ -62,3 +62,26 @@ def fold_in(seed, data):
     True
     """
     return tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int64), alg="philox")
+
+
+def tfp_seed(seed):
+    """Returns `seed` as the stateless seed TensorFlow Probability takes, an int32 pair.
+
+    TFP wants an int32 tensor of shape `(2,)`; it is drawn statelessly from the int64
+    seed `as_seed(seed)`, so every bit of the seed counts.
+
+    Args:
+        seed: as in `as_seed`.
+
+    Returns:
+        An int32 tensor of shape `(2,)`.
+
+    Example:
+
+    >>> from kerasnqs.seeds import tfp_seed
+    >>> bool((tfp_seed(1) == tfp_seed(1)).numpy().all()), tfp_seed(1).dtype.name
+    (True, 'int32')
+    """
+    return tf.random.stateless_uniform(
+        [2], seed=as_seed(seed), minval=None, maxval=None, dtype=tf.int32
+    )

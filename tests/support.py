@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from kerasnqs.models import RNNWavefunction
@@ -33,6 +34,30 @@ def amplitudes(wavefunction, configs=None):
 def dense_matrix(operator):
     """The operator's matrix in the basis of `all_configurations`, complex128 numpy."""
     return operator.to_sparse().toarray().astype(np.complex128)
+
+
+def assert_log_psi_and_gradients_match_reference(model, configs, jit_compile=None):
+    """Checks `model.log_psi` and its gradient against `reference_log_psi`.
+
+    The gradient is that of `sum(Re log_psi + 0.3 Im log_psi)` with respect to the
+    trainable weights, so a wrong phase shows too. `jit_compile=None` runs the model
+    eagerly, otherwise inside a `tf.function` with that `jit_compile`.
+    """
+
+    def value_and_gradients(log_psi_fn):
+        with tf.GradientTape() as tape:
+            log_psi = log_psi_fn(configs)
+            loss = tf.reduce_sum(tf.math.real(log_psi) + 0.3 * tf.math.imag(log_psi))
+        return log_psi, tape.gradient(loss, model.trainable_variables)
+
+    run = value_and_gradients
+    if jit_compile is not None:
+        run = tf.function(value_and_gradients, jit_compile=jit_compile)
+    log_psi, gradients = run(model.log_psi)
+    expected, expected_gradients = value_and_gradients(lambda x: reference_log_psi(model, x))
+    np.testing.assert_allclose(log_psi.numpy(), expected.numpy(), rtol=1e-10)
+    for gradient, expected_gradient in zip(gradients, expected_gradients, strict=True):
+        np.testing.assert_allclose(gradient.numpy(), expected_gradient.numpy(), rtol=1e-8)
 
 
 def reference_log_psi(model, configs):

@@ -12,9 +12,14 @@ import functools
 
 import numpy as np
 import pytest
-import tensorflow as tf
 from scipy import stats
-from support import all_configurations, amplitudes, dense_matrix, make_model, reference_log_psi
+from support import (
+    all_configurations,
+    amplitudes,
+    assert_log_psi_and_gradients_match_reference,
+    dense_matrix,
+    make_model,
+)
 
 from kerasnqs.lattice import Lattice
 from kerasnqs.models import Wavefunction
@@ -80,20 +85,8 @@ def test_log_prob_sums_to_one_and_vanishes_outside_the_sector(magnetization):
 
 
 def test_log_psi_and_its_gradient_match_a_loop_keeping_every_hidden_state():
-    wavefunction = model()
     configs = all_configurations(N_SITES)[::5]
-
-    def value_and_gradients(log_psi_fn):
-        with tf.GradientTape() as tape:
-            log_psi = log_psi_fn(configs)
-            loss = tf.reduce_sum(tf.math.real(log_psi) + 0.3 * tf.math.imag(log_psi))
-        return log_psi, tape.gradient(loss, wavefunction.trainable_variables)
-
-    log_psi, gradients = value_and_gradients(wavefunction.log_psi)
-    expected, expected_gradients = value_and_gradients(lambda x: reference_log_psi(wavefunction, x))
-    np.testing.assert_allclose(log_psi.numpy(), expected.numpy(), rtol=1e-10)
-    for gradient, expected_gradient in zip(gradients, expected_gradients, strict=True):
-        np.testing.assert_allclose(gradient.numpy(), expected_gradient.numpy(), rtol=1e-8)
+    assert_log_psi_and_gradients_match_reference(model(), configs)
 
 
 def test_conditionals_are_indexed_by_site_and_read_only_earlier_steps():

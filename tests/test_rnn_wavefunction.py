@@ -10,7 +10,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from keras import ops
-from support import all_configurations, make_model, reference_log_psi
+from support import (
+    all_configurations,
+    assert_log_psi_and_gradients_match_reference,
+    make_model,
+)
 
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.layers import GRUCell, MDGRUCell, RNNCell, VanillaRNNCell
@@ -119,20 +123,7 @@ def test_conditional_at_a_step_ignores_the_spins_of_later_steps(lattice):
 def test_log_psi_and_its_gradient_match_a_loop_keeping_every_hidden_state(lattice, jit_compile):
     model = make_model(lattice, units=4, depth=2, phase=True, dtype="float64")
     configs = np.random.default_rng(2).integers(0, 2, (16, lattice.n_sites)).astype(np.int32)
-    weights = model.trainable_variables
-
-    def value_and_gradients(log_psi_fn):
-        with tf.GradientTape() as tape:
-            log_psi = log_psi_fn(configs)
-            loss = tf.reduce_sum(tf.math.real(log_psi) + 0.3 * tf.math.imag(log_psi))
-        return log_psi, tape.gradient(loss, weights)
-
-    compiled = tf.function(value_and_gradients, jit_compile=jit_compile)
-    log_psi, gradients = compiled(model.log_psi)
-    expected, expected_gradients = value_and_gradients(lambda x: reference_log_psi(model, x))
-    np.testing.assert_allclose(log_psi.numpy(), expected.numpy(), rtol=1e-10)
-    for gradient, expected_gradient in zip(gradients, expected_gradients, strict=True):
-        np.testing.assert_allclose(gradient.numpy(), expected_gradient.numpy(), rtol=1e-8)
+    assert_log_psi_and_gradients_match_reference(model, configs, jit_compile=jit_compile)
 
 
 def test_gradients_stay_finite_for_configurations_in_the_magnetization_sector():

@@ -1,12 +1,12 @@
 """A one-dimensional mixture of Gaussians, fitted by maximum likelihood with Keras."""
 
-import numbers
-
 import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 from keras import ops
+
+from kerasnqs import seeds, validation
 
 tfd = tfp.distributions
 
@@ -70,7 +70,7 @@ class GaussianMixture(keras.Model):
 
     def __init__(self, n_components=2, **kwargs):
         super().__init__(**kwargs)
-        self.n_components = _validate_n_components(n_components)
+        self.n_components = validation.integer("n_components", n_components)
         shape = (self.n_components,)
         self.mixture_logits = self.add_weight(
             shape=shape, initializer="zeros", name="mixture_logits"
@@ -217,9 +217,8 @@ class GaussianMixture(keras.Model):
         Returns:
             A tensor of shape `(n,)` in the model's dtype.
         """
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"`n` must be an integer >= 1, got {n!r}.")
-        return self.distribution().sample(int(n), seed=_stateless_seed(seed))
+        n = validation.integer("n", n)
+        return self.distribution().sample(n, seed=seeds.tfp_seed(seed))
 
     def call(self, x):
         return self.log_prob(x)
@@ -272,15 +271,6 @@ class GaussianMixture(keras.Model):
         return x
 
 
-def _validate_n_components(n_components):
-    """Returns `n_components` as an int, or raises a `ValueError`."""
-    if isinstance(n_components, bool) or not isinstance(n_components, numbers.Integral):
-        raise ValueError(f"`n_components` must be an integer >= 1, got {n_components!r}.")
-    if n_components < 1:
-        raise ValueError(f"`n_components` must be an integer >= 1, got {n_components}.")
-    return int(n_components)
-
-
 def _evenly_spaced(k):
     """`k` means spread evenly over [-1, 1] (0 for one component): the default weights."""
     return np.linspace(-1.0, 1.0, k) if k > 1 else np.zeros(1)
@@ -315,28 +305,3 @@ def _as_parameter_vector(name, values, size=None):
     if not np.all(np.isfinite(array)):
         raise ValueError(f"`{name}` must be finite, got {values!r}.")
     return array
-
-
-def _stateless_seed(seed):
-    """Turns an int or a shape-(2,) integer tensor into TFP's stateless int32 seed.
-
-    An int `n` stands for the seed `(n, 0)`, as in the wavefunction models. TFP wants
-    an int32 pair; it is drawn statelessly from the int64 seed, so every bit counts.
-    """
-    message = "`seed` must be an int or an integer tensor of shape (2,), got"
-    if isinstance(seed, bool):
-        raise ValueError(f"{message} {seed!r}.")
-    if isinstance(seed, numbers.Integral):
-        seed = tf.constant([int(seed), 0], dtype=tf.int64)
-    else:
-        try:
-            seed = tf.convert_to_tensor(seed)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"{message} {seed!r}.") from error
-        if not seed.dtype.is_integer or seed.shape.as_list() != [2]:
-            raise ValueError(
-                f"{message} a tensor of dtype {seed.dtype.name} and shape {seed.shape}."
-            )
-    return tf.random.stateless_uniform(
-        [2], seed=tf.cast(seed, tf.int64), minval=None, maxval=None, dtype=tf.int32
-    )

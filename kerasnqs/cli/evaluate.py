@@ -98,7 +98,7 @@ def run(args):
     print(f"model:          {name} ({type(wavefunction).__name__}, {wavefunction.n_sites} sites)")
     print(f"hamiltonian:    {describe(hamiltonian)}")
     from kerasnqs.cli.train import format_result
-    from kerasnqs.exact import reference_energy
+    from kerasnqs.exact import reference_energy, relative_error
     from kerasnqs.vmc import Stats, estimate
 
     stats = estimate(
@@ -114,8 +114,8 @@ def run(args):
         exact, _ = reference_energy(hamiltonian, magnetization)
     else:
         exact = metadata["exact_energy"]
-    relative_error = None if exact is None else abs(stats.mean.real - exact) / abs(exact)
-    print(format_result(stats, exact, relative_error))
+    error = None if exact is None else relative_error(stats.mean.real, exact)
+    print(format_result(stats, exact, error))
     if metadata is not None:
         print(f"zoo energy:     {Stats(**metadata['energy'])}")
 

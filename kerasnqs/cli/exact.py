@@ -7,6 +7,7 @@ diagonalized by Lanczos (see `kerasnqs.exact.exact_energy`), within the size lim
 
 from kerasnqs.cli import system_args
 from kerasnqs.exact import exact_energy
+from kerasnqs.operators import SPIN_MODELS
 
 
 def add_parser(subparsers):
@@ -34,11 +35,7 @@ def describe(operator):
 
     An operator that is not one of the named models is described by its `repr`.
     """
-    if getattr(operator, "lattice", None) is None or operator.get_config().get("name") not in (
-        "tfim",
-        "heisenberg",
-        "j1j2",
-    ):
+    if not isinstance(operator, tuple(SPIN_MODELS.values())):
         return repr(operator)
     lattice = operator.lattice
     config = lattice.get_config()
@@ -47,18 +44,7 @@ def describe(operator):
         where = f"chain n={config['n']} {boundary}"
     else:
         where = f"square {config['lx']}x{config['ly']} {boundary}"
-    couplings = {
-        "tfim": ("h", "J"),
-        "heisenberg": ("J", "marshall_sign"),
-        "j1j2": ("j1", "j2", "marshall_sign"),
-    }
-    operator_config = operator.get_config()
-    name = {"tfim": "TFIM", "heisenberg": "Heisenberg", "j1j2": "J1-J2"}[operator_config["name"]]
-    values = [
-        f"{key}={operator_config[key]:.12g}"
-        for key in couplings[operator_config["name"]]
-        if key != "marshall_sign"
-    ]
-    if operator_config.get("marshall_sign"):
+    values = [f"{key}={getattr(operator, key):.12g}" for key in operator.couplings]
+    if getattr(operator, "marshall_sign", False):
         values.append("Marshall sign")
-    return f"{name} {where}, {', '.join(values)}"
+    return f"{operator.title} {where}, {', '.join(values)}"

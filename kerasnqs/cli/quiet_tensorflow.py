@@ -13,9 +13,10 @@ The library itself leaves the user's terminal and settings alone.
 """
 
 import contextlib
-import importlib.abc
 import os
 import sys
+
+from kerasnqs.import_hook import WrappingFinder
 
 
 def quiet_tensorflow_startup():
@@ -43,25 +44,19 @@ def stderr_to_devnull():
         os.close(devnull)
 
 
-class _QuietImport(importlib.abc.MetaPathFinder):
+class _QuietImport(WrappingFinder):
     """An import hook that runs the import of `tensorflow` inside `stderr_to_devnull`."""
 
+    names = ("tensorflow",)
+
     def find_spec(self, name, path=None, target=None):
-        if name != "tensorflow":
-            return None
-        sys.meta_path.remove(self)
-        for finder in sys.meta_path:
-            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
-            if spec is not None:
-                break
-        else:
-            return None
-        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            exec_module = spec.loader.exec_module
+        if name in self.names:
+            sys.meta_path.remove(self)  # one import of TensorFlow is all it hides
+        return super().find_spec(name, path, target)
 
-            def exec_quietly(module):
-                with stderr_to_devnull():
-                    exec_module(module)
+    def wrap(self, exec_module):
+        def exec_quietly(module):
+            with stderr_to_devnull():
+                exec_module(module)
 
-            spec.loader.exec_module = exec_quietly
-        return spec
+        return exec_quietly

@@ -11,12 +11,12 @@ import argparse
 import math
 import re
 
+from kerasnqs import validation
 from kerasnqs.lattice import Chain, Square
-from kerasnqs.operators import J1J2, TFIM, Heisenberg
+from kerasnqs.operators import SPIN_MODELS
 from kerasnqs.operators.basis import n_down_spins
-from kerasnqs.operators.spin_model import finite_real
 
-SYSTEMS = ("tfim", "heisenberg", "j1j2")
+SYSTEMS = tuple(SPIN_MODELS)
 LATTICES = ("chain", "square")
 
 DEFAULTS = {
@@ -36,8 +36,8 @@ _USES = {
     "j2": ("j1j2",),
     "marshall_sign": ("heisenberg", "j1j2"),
 }
-"""The systems that read each system-specific key; another value than the default for
-another system is an error."""
+"""The systems that read each system-specific key, an argument of their constructor of
+the same name; another value than the default for another system is an error."""
 
 
 def add_system_arguments(parser):
@@ -220,13 +220,10 @@ def build_operator(config, lattice):
         A `kerasnqs.operators.PauliSum`.
     """
     system = config["system"]
-    if system == "tfim":
-        return TFIM(lattice, h=finite_real("--h", config["h"]))
-    if system == "heisenberg":
-        return Heisenberg(lattice, marshall_sign=config["marshall_sign"])
-    return J1J2(
-        lattice, j2=finite_real("--j2", config["j2"]), marshall_sign=config["marshall_sign"]
-    )
+    arguments = {key: config[key] for key, users in _USES.items() if system in users}
+    for key in [key for key in arguments if key != "marshall_sign"]:  # bool: build_system
+        arguments[key] = validation.finite_real(f"--{key}", arguments[key])
+    return SPIN_MODELS[system](lattice, **arguments)
 
 
 def _check_magnetization(magnetization, operator):

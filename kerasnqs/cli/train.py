@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 
+from kerasnqs import validation
 from kerasnqs.cli import run_files, system_args, training_plot
 
 TRAINING_DEFAULTS = {
@@ -354,12 +355,12 @@ def _check_positive(settings, *keys):
     """
     for key in keys:
         value = settings[key]
-        if value is not None and not _is_int(value, minimum=1):
+        if value is not None and not validation.is_integer(value, minimum=1):
             raise ValueError(f"--{_flag(key)} must be a positive integer, got {value!r}")
     lr = settings["lr"]
-    if not (isinstance(lr, int | float) and not isinstance(lr, bool) and 0 < lr < math.inf):
+    if not validation.is_finite_positive(lr):
         raise ValueError(f"--lr must be a finite positive number, got {lr!r}")
-    if not _is_int(settings["seed"], minimum=0):
+    if not validation.is_integer(settings["seed"], minimum=0):
         raise ValueError(f"--seed must be an integer >= 0, got {settings['seed']!r}")
     if not isinstance(settings["phase"], bool):
         raise ValueError(f"--phase must be true or false, got {settings['phase']!r}")
@@ -372,10 +373,6 @@ def _check_positive(settings, *keys):
             raise ValueError(f"--{_flag(key)} must be a path (text), got {value!r}")
 
 
-def _is_int(value, minimum):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-
-
 def _flag(key):
     return key.replace("_", "-")
 
@@ -384,7 +381,7 @@ def _check_sr(settings):
     if not isinstance(settings["sr"], bool):
         raise ValueError(f"sr must be true or false, got {settings['sr']!r}")
     shift = settings["diag_shift"]
-    if isinstance(shift, bool) or not isinstance(shift, int | float) or not 0 < shift < math.inf:
+    if not validation.is_finite_positive(shift):
         raise ValueError(f"--diag-shift must be a finite number > 0, got {shift!r}")
 
 
@@ -576,7 +573,9 @@ def summarize(vmc, stats, exact_energy, planned_steps):
         energy = float(stats.mean.real)
         summary.update(energy=energy, energy_error=stats.error_of_mean, variance=stats.variance)
         if exact_energy is not None:
-            summary["relative_error"] = abs(energy - exact_energy) / abs(exact_energy)
+            from kerasnqs.exact import relative_error
+
+            summary["relative_error"] = relative_error(energy, exact_energy)
     return summary
 
 

@@ -3,8 +3,7 @@
 import numpy as np
 import scipy.linalg
 
-from kerasnqs.lattice.lattice import validate_size
-from kerasnqs.operators.spin_model import finite_real
+from kerasnqs import validation
 
 
 def tfim_chain_energy(n, h, J=1.0, pbc=False):
@@ -55,10 +54,9 @@ def tfim_chain_energy(n, h, J=1.0, pbc=False):
     >>> round(tfim_chain_energy(20, h=1.0), 9)
     -25.107797112
     """
-    n = validate_size("n", n)
-    h, J = finite_real("h", h), finite_real("J", J)
-    if not isinstance(pbc, bool):
-        raise ValueError(f"`pbc` must be True or False, got {pbc!r}.")
+    n = validation.integer("n", n, minimum=2)
+    h, J = validation.finite_real("h", h), validation.finite_real("J", J)
+    pbc = validation.flag("pbc", pbc)
     if pbc and n > 2:
         return _periodic_energy(n, h, J)
     return _open_energy(n, h, J)

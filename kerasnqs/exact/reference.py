@@ -1,4 +1,6 @@
-"""The best exact reference energy available for an operator."""
+"""The best exact reference energy available for an operator, and the relative error."""
+
+import numpy as np
 
 from kerasnqs.exact.free_fermions import tfim_chain_energy
 from kerasnqs.exact.lanczos import ground_state_energy
@@ -72,3 +74,34 @@ def reference_energy(operator, magnetization=None):
             raise
         del error
         return None, f"no exact reference: {operator.n_sites} sites is above the Lanczos limit"
+
+
+def relative_error(energy, reference):
+    """Returns the relative error of `energy` against a `reference` energy.
+
+    Mathematical details:
+
+    `|E - E_ref| / |E_ref|`; a complex `E` counts by the modulus of `E - E_ref`.
+
+    Args:
+        energy: a number, or an array of numbers (for example a training curve).
+        reference: the reference energy, a nonzero real number.
+
+    Returns:
+        A float, or a NumPy array of the shape of `energy`.
+
+    Raises:
+        ValueError: naming `reference` when it is zero.
+
+    Example:
+
+    >>> from kerasnqs.exact import relative_error
+    >>> round(relative_error(-9.9, -10.0), 12)
+    0.01
+    >>> relative_error([-9.0, -11.0], -10.0).tolist()
+    [0.1, 0.1]
+    """
+    if reference == 0:
+        raise ValueError("`reference` must be a nonzero energy, got 0.")
+    error = np.abs(np.asarray(energy) - reference) / abs(reference)
+    return float(error) if error.ndim == 0 else error

@@ -1,9 +1,8 @@
 """The base class shared by all lattices."""
 
-import numbers
-
 import numpy as np
 
+from kerasnqs import validation
 from kerasnqs.lattice import permutations
 
 SYMMETRY_KINDS = ("translation", "reflection", "rotation")
@@ -11,21 +10,8 @@ SYMMETRY_KINDS = ("translation", "reflection", "rotation")
 
 
 def validate_size(name, value, minimum=2):
-    """Returns `value` as an int, or raises a `ValueError` naming `name`.
-
-    Args:
-        name: the argument's name, used in the message.
-        value: the user's value; must be an integer (not a bool) >= `minimum`.
-        minimum: the smallest allowed value.
-
-    Returns:
-        The value as a Python int.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value}.")
-    return int(value)
+    """Returns a lattice dimension as an int: `kerasnqs.validation.integer` with minimum 2."""
+    return validation.integer(name, value, minimum)
 
 
 def _sorted_unique_bonds(pairs):

@@ -1,15 +1,13 @@
 """The base class of the recurrent cells an `RNNWavefunction` runs along its path."""
 
-import numbers
-
 import keras
+
+from kerasnqs import validation
 
 
 def validate_units(units):
     """Returns `units` as an int, or raises a `ValueError` naming `units`."""
-    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
-        raise ValueError(f"`units` must be an integer >= 1, got {units!r}.")
-    return int(units)
+    return validation.integer("units", units)
 
 
 @keras.saving.register_keras_serializable(package="kerasnqs")

@@ -13,7 +13,11 @@ from kerasnqs.operators.sparse import MAX_DIMENSION
 from kerasnqs.operators.spin_model import SpinModel
 from kerasnqs.operators.tfim import TFIM
 
-_OPERATORS = {"pauli_sum": PauliSum, "tfim": TFIM, "heisenberg": Heisenberg, "j1j2": J1J2}
+SPIN_MODELS = {"tfim": TFIM, "heisenberg": Heisenberg, "j1j2": J1J2}
+"""The spin Hamiltonians by name: the `"name"` of their `get_config()`, which is also
+the `--system` of the `kerasnqs` command."""
+
+_OPERATORS = {"pauli_sum": PauliSum, **SPIN_MODELS}
 
 
 def from_config(config):
@@ -51,6 +55,7 @@ __all__ = [
     "MAX_DIMENSION",
     "TFIM",
     "Heisenberg",
+    "SPIN_MODELS",
     "PauliSum",
     "SpinModel",
     "configs_to_indices",

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from kerasnqs.lattice.lattice import validate_size
+from kerasnqs import validation
 
 MAX_SITES = 62
 """The largest number of sites whose basis indices fit in an int64."""
@@ -135,7 +135,7 @@ def sector_indices(n_sites, magnetization):
 
 
 def _check_n_sites(n_sites):
-    n_sites = validate_size("n_sites", n_sites, minimum=1)
+    n_sites = validation.integer("n_sites", n_sites)
     if n_sites > MAX_SITES:
         raise ValueError(f"`n_sites` must be at most {MAX_SITES} here, got {n_sites}.")
     return n_sites

@@ -1,11 +1,10 @@
 """`Heisenberg`: the spin-1/2 Heisenberg model."""
 
+from kerasnqs import validation
 from kerasnqs.operators.spin_model import (
     SpinModel,
     as_lattice,
-    check_flag,
     exchange_terms,
-    finite_real,
     marshall_rotated,
 )
 
@@ -41,10 +40,13 @@ class Heisenberg(SpinModel):
            [ 0.  ,  0.  ,  0.  ,  0.25]])
     """
 
+    title = "Heisenberg"
+    couplings = ("J",)
+
     def __init__(self, lattice, J=1.0, marshall_sign=False):
         lattice = as_lattice(lattice)
-        self.J = finite_real("J", J)
-        self.marshall_sign = check_flag("marshall_sign", marshall_sign)
+        self.J = validation.finite_real("J", J)
+        self.marshall_sign = validation.flag("marshall_sign", marshall_sign)
         terms = exchange_terms(lattice.bonds, self.J)
         if self.marshall_sign:
             terms = marshall_rotated(terms, lattice.sublattice)

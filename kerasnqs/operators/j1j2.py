@@ -1,11 +1,10 @@
 """`J1J2`: the frustrated J1-J2 Heisenberg model."""
 
+from kerasnqs import validation
 from kerasnqs.operators.spin_model import (
     SpinModel,
     as_lattice,
-    check_flag,
     exchange_terms,
-    finite_real,
     marshall_rotated,
 )
 
@@ -41,11 +40,14 @@ class J1J2(SpinModel):
     16
     """
 
+    title = "J1-J2"
+    couplings = ("j1", "j2")
+
     def __init__(self, lattice, j2, j1=1.0, marshall_sign=False):
         lattice = as_lattice(lattice)
-        self.j2 = finite_real("j2", j2)
-        self.j1 = finite_real("j1", j1)
-        self.marshall_sign = check_flag("marshall_sign", marshall_sign)
+        self.j2 = validation.finite_real("j2", j2)
+        self.j1 = validation.finite_real("j1", j1)
+        self.marshall_sign = validation.flag("marshall_sign", marshall_sign)
         terms = exchange_terms(lattice.bonds, self.j1)
         terms += exchange_terms(lattice.next_nearest_bonds, self.j2)
         if self.marshall_sign:

@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from kerasnqs.lattice.lattice import validate_size
+from kerasnqs import validation
 from kerasnqs.operators import basis, expression, flip_table, pauli_strings, sparse, term_algebra
 
 
@@ -57,7 +57,7 @@ class PauliSum:
     """
 
     def __init__(self, n_sites, terms):
-        n_sites = validate_size("n_sites", n_sites, minimum=1)
+        n_sites = validation.integer("n_sites", n_sites)
         self._set_terms(n_sites, _terms_from_pairs(terms, n_sites))
 
     @classmethod
@@ -82,7 +82,7 @@ class PauliSum:
         >>> PauliSum.parse(4, "2.0 * X0 Z3 - 0.5 * Y1 Y2 + (1 + 1j) * X1 Y1")
         PauliSum(n_sites=4, terms=[(2.0, 'X0 Z3'), (-0.5, 'Y1 Y2'), ((-1+1j), 'Z1')])
         """
-        n_sites = validate_size("n_sites", n_sites, minimum=1)
+        n_sites = validation.integer("n_sites", n_sites)
         return _from_dict(n_sites, expression.parse_expression(text, n_sites))
 
     def _set_terms(self, n_sites, terms):

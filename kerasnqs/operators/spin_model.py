@@ -1,8 +1,5 @@
 """`SpinModel`: the base of Hamiltonians defined by a lattice and a few couplings."""
 
-import math
-import numbers
-
 from kerasnqs import lattice as lattice_lib
 from kerasnqs.operators import pauli_strings
 from kerasnqs.operators.pauli_sum import PauliSum
@@ -11,13 +8,20 @@ from kerasnqs.operators.pauli_sum import PauliSum
 class SpinModel(PauliSum):
     """A `PauliSum` built from a lattice and named couplings.
 
-    Subclasses build their Pauli terms from `lattice` and return their couplings from
-    `get_config()`. Arithmetic on a model gives a plain `PauliSum`.
+    Subclasses build their Pauli terms from `lattice`, return their couplings from
+    `get_config()`, and name them in `couplings` (with their `title`, for print).
+    Arithmetic on a model gives a plain `PauliSum`.
 
     Args:
         lattice: a `kerasnqs.lattice.Lattice`, or the dict of its `get_config()`.
         terms: the `(coefficient, string)` pairs of the Hamiltonian.
     """
+
+    title = "spin model"
+    """The model's name in print, such as `"J1-J2"`."""
+
+    couplings = ()
+    """The attributes holding the model's real couplings, in the order they are printed."""
 
     def __init__(self, lattice, terms):
         self.lattice = as_lattice(lattice)
@@ -46,30 +50,6 @@ def as_lattice(lattice):
             f"`lattice` must be a kerasnqs.lattice.Lattice, got {type(lattice).__name__}."
         )
     return lattice
-
-
-def finite_real(name, value):
-    """Returns `value` as a float, or raises a `ValueError` naming `name`.
-
-    Args:
-        name: the argument's name, used in the message.
-        value: a real number (not a bool); NaN and infinities are refused.
-
-    Returns:
-        The value as a Python float.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"`{name}` must be a finite real number, got {value!r}.")
-    if not math.isfinite(value):
-        raise ValueError(f"`{name}` must be a finite real number, got {value!r}.")
-    return float(value)
-
-
-def check_flag(name, value):
-    """Returns a bool `value`, or raises a `ValueError` naming `name`."""
-    if not isinstance(value, bool):
-        raise ValueError(f"`{name}` must be True or False, got {value!r}.")
-    return value
 
 
 def exchange_terms(bonds, coupling):

@@ -1,6 +1,7 @@
 """`TFIM`: the transverse-field Ising model."""
 
-from kerasnqs.operators.spin_model import SpinModel, as_lattice, finite_real
+from kerasnqs import validation
+from kerasnqs.operators.spin_model import SpinModel, as_lattice
 
 
 class TFIM(SpinModel):
@@ -31,10 +32,13 @@ class TFIM(SpinModel):
     [0.0]
     """
 
+    title = "TFIM"
+    couplings = ("h", "J")
+
     def __init__(self, lattice, h, J=1.0):
         lattice = as_lattice(lattice)
-        self.h = finite_real("h", h)
-        self.J = finite_real("J", J)
+        self.h = validation.finite_real("h", h)
+        self.J = validation.finite_real("J", J)
         ising = [(-self.J, f"Z{i} Z{j}") for i, j in lattice.bonds.tolist()]
         field = [(-self.h, f"X{i}") for i in range(lattice.n_sites)]
         super().__init__(lattice, ising + field)

@@ -5,7 +5,7 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
-from kerasnqs import seeds
+from kerasnqs import seeds, validation
 from kerasnqs.models.wavefunction import Wavefunction
 from kerasnqs.vmc import memory_budget as budget_lib
 from kerasnqs.vmc.local_estimator import local_values
@@ -94,18 +94,14 @@ def estimate(
     """
     _check_argument_order(wavefunction, operators)
     names, operator_list = _operator_list(operators)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
+    if not validation.is_integer(n_samples, minimum=2):
         raise ValueError(
             f"`n_samples` must be an integer >= 2 (the error of the mean needs at least two "
             f"samples), got {n_samples!r}."
         )
     if isinstance(batch_size, str) and batch_size == "auto":
         batch_size = budget_lib.batch_size_for(n_samples)
-    elif (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int | np.integer)
-        or batch_size < 1
-    ):
+    elif not validation.is_integer(batch_size, minimum=1):
         raise ValueError(f"`batch_size` must be 'auto' or an integer >= 1, got {batch_size!r}.")
     for name, operator in zip(names, operator_list, strict=True):
         if getattr(operator, "n_sites", None) != wavefunction.n_sites:

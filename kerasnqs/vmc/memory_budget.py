@@ -15,6 +15,8 @@ import math
 import numbers
 import re
 
+from kerasnqs import validation
+
 DEFAULT_MEMORY_BUDGET = 1024**3
 """One GiB: the default working memory of local values. TensorFlow itself and the model
 take about 1 GB more, so a default run stays under 3 GB of resident memory."""
@@ -206,11 +208,7 @@ def validate_chunk_size(chunk_size):
     """Returns `chunk_size` (`"auto"`, `None` or an int >= 1), or raises a `ValueError`."""
     if chunk_size is None or (isinstance(chunk_size, str) and chunk_size == "auto"):
         return chunk_size
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
-        raise ValueError(
-            f"`chunk_size` must be 'auto', None or an integer >= 1, got {chunk_size!r}."
-        )
-    if chunk_size < 1:
+    if not validation.is_integer(chunk_size, minimum=1):
         raise ValueError(
             f"`chunk_size` must be 'auto', None or an integer >= 1, got {chunk_size!r}."
         )

@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from kerasnqs import validation
 from kerasnqs.vmc.log_derivatives import log_derivatives
 
 SOLVERS = ("auto", "sample", "parameter")
@@ -74,21 +75,14 @@ class SR:
         if isinstance(diag_shift, dict):
             diag_shift = keras.optimizers.schedules.deserialize(diag_shift)
         if not isinstance(diag_shift, keras.optimizers.schedules.LearningRateSchedule):
-            if (
-                isinstance(diag_shift, bool)
-                or not isinstance(diag_shift, int | float)
-                or not diag_shift > 0
-                or diag_shift == float("inf")
-            ):
+            if not validation.is_finite_positive(diag_shift):
                 raise ValueError(
                     "`diag_shift` must be a finite number > 0 or a "
                     f"keras.optimizers.schedules.LearningRateSchedule, got {diag_shift!r}."
                 )
             diag_shift = float(diag_shift)
-        if solver not in SOLVERS:
-            raise ValueError(f"`solver` must be one of {SOLVERS}, got {solver!r}.")
         self.diag_shift = diag_shift
-        self.solver = solver
+        self.solver = validation.choice("solver", solver, SOLVERS)
 
     def __call__(self, wavefunction, configs, local_objective, step):
         """Returns the SR update, one tensor per trainable variable of `wavefunction`.

@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasnqs import operators as operators_lib
-from kerasnqs import seeds
+from kerasnqs import seeds, validation
 from kerasnqs.models.wavefunction import Wavefunction
 from kerasnqs.vmc import memory_budget as memory_budget_lib
 from kerasnqs.vmc.estimate import estimate
@@ -277,9 +277,8 @@ class VMC(keras.Model):
             FloatingPointError: when a step produced a non-finite energy or gradient; the
                 weights are those of the step before.
         """
-        for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+        validation.integer("epochs", epochs)
+        validation.integer("steps_per_epoch", steps_per_epoch)
         if not self.compiled or getattr(self, "optimizer", None) is None:
             raise ValueError("Call `compile(optimizer=...)` before `fit`.")
         self.optimizer.build(self.wavefunction.trainable_variables)
@@ -375,7 +374,5 @@ def _validate(wavefunction, hamiltonian, n_samples, seed):
             f"`hamiltonian` must act on the wavefunction's {wavefunction.n_sites} sites, "
             f"got {getattr(hamiltonian, 'n_sites', type(hamiltonian).__name__)}."
         )
-    for name, value in (("n_samples", n_samples), ("seed", seed)):
-        minimum = 0 if name == "seed" else 1
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-            raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}.")
+    validation.integer("n_samples", n_samples)
+    validation.integer("seed", seed, minimum=0)

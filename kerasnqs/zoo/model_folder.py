@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from kerasnqs import operators
+from kerasnqs.exact import relative_error
 from kerasnqs.models.wavefunction import Wavefunction
 from kerasnqs.vmc.statistics import Stats
 from kerasnqs.zoo import metadata as metadata_lib
@@ -277,7 +278,7 @@ def _energy_dict(energy):
 def _relative_error(energy, exact_energy):
     if exact_energy is None or exact_energy == 0:
         return None
-    return abs(energy - exact_energy) / abs(exact_energy)
+    return relative_error(energy, exact_energy)
 
 
 def _model_description(wavefunction):
