@@ -4,6 +4,7 @@ from kerasnqs.models.autoregressive_wavefunction import AutoregressiveWavefuncti
 from kerasnqs.models.mixture_wavefunction import MixtureWavefunction
 from kerasnqs.models.rnn_wavefunction import RNNWavefunction
 from kerasnqs.models.symmetric_wavefunction import SymmetricWavefunction
+from kerasnqs.models.transformer_wavefunction import TransformerWavefunction
 from kerasnqs.models.wavefunction import Wavefunction
 
 __all__ = [
@@ -11,5 +12,6 @@ __all__ = [
     "MixtureWavefunction",
     "RNNWavefunction",
     "SymmetricWavefunction",
+    "TransformerWavefunction",
     "Wavefunction",
 ]
