@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
+from scipy import stats
 
 from kerasnqs.models import RNNWavefunction
 
@@ -94,3 +95,41 @@ def reference_log_psi(model, configs):
             phases = model.phase_head(inputs)
             phase += ops.take_along_axis(phases, spin[:, None], axis=1)[:, 0]
     return ops.cast(0.5 * log_prob, "complex128") + ops.cast(phase, "complex128") * 1j
+
+
+def jacobian(model, configs):
+    """`d log psi / d theta` of every configuration, one plain gradient per configuration."""
+    rows = []
+    for config in np.asarray(configs):
+        parts = []
+        for part in (tf.math.real, tf.math.imag)[: 2 if model.is_complex else 1]:
+            with tf.GradientTape() as tape:
+                value = part(model.log_psi(config[None]))[0]
+            gradients = tape.gradient(value, model.trainable_variables)
+            parts.append(np.concatenate([np.ravel(tf.convert_to_tensor(g)) for g in gradients]))
+        rows.append(parts[0] + 1j * parts[1] if model.is_complex else parts[0])
+    return np.stack(rows)
+
+
+def sampler_p_value(model, n_samples, seed):
+    """The chi-square p-value of `model.sample` against `exp(log_prob)` over every configuration.
+
+    Asserts that no sample falls where the probability is zero. Configurations expected
+    fewer than 5 times are pooled into one bin, as usual (and must be under a quarter).
+    """
+    n_sites = model.n_sites
+    configs, _ = model.sample(n_samples, seed=seed)
+    codes = np.asarray(configs) @ (1 << np.arange(n_sites)[::-1])
+    counts = np.bincount(codes, minlength=2**n_sites)
+    log_prob = np.asarray(model.log_prob(all_configurations(n_sites)))
+    probabilities = np.exp(log_prob.astype(np.float64))
+    support = probabilities > 0
+    assert counts[~support].sum() == 0
+    expected = n_samples * probabilities[support] / probabilities[support].sum()
+    observed = counts[support]
+    rare = expected < 5
+    assert rare.sum() < support.sum() / 4
+    if rare.any():
+        observed = np.append(observed[~rare], observed[rare].sum())
+        expected = np.append(expected[~rare], expected[rare].sum())
+    return stats.chisquare(observed, expected * observed.sum() / expected.sum())[1]

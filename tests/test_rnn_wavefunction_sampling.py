@@ -4,17 +4,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from scipy import stats
-from support import all_configurations, make_model
+from support import make_model, sampler_p_value
 
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.models import RNNWavefunction
-
-
-def codes(configs):
-    """The integer whose binary digits are the configuration, as in `all_configurations`."""
-    n_sites = configs.shape[1]
-    return configs @ (1 << np.arange(n_sites)[::-1])
 
 
 @pytest.mark.parametrize(
@@ -27,22 +20,7 @@ def codes(configs):
 )
 def test_sample_frequencies_match_the_probabilities(lattice, kwargs):
     model = make_model(lattice, units=6, scale=0.5, **kwargs)
-    n_samples = 200_000
-    configs, _ = model.sample(n_samples, seed=2024)
-    counts = np.bincount(codes(configs.numpy()), minlength=2**lattice.n_sites)
-    log_prob = model.log_prob(all_configurations(lattice.n_sites)).numpy()
-    probabilities = np.exp(log_prob.astype(np.float64))
-    support = probabilities > 0
-    assert counts[~support].sum() == 0
-    expected = n_samples * probabilities[support] / probabilities[support].sum()
-    observed = counts[support]
-    # Configurations expected fewer than 5 times are pooled into one bin, as usual.
-    rare = expected < 5
-    assert rare.sum() < support.sum() / 4
-    if rare.any():
-        observed = np.append(observed[~rare], observed[rare].sum())
-        expected = np.append(expected[~rare], expected[rare].sum())
-    _, p_value = stats.chisquare(observed, expected * observed.sum() / expected.sum())
+    p_value = sampler_p_value(model, 200_000, seed=2024)
     assert p_value > 1e-3
 
 

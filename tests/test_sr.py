@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import support
 import tensorflow as tf
+from support import jacobian
 
 import kerasnqs
 from kerasnqs import seeds
@@ -21,20 +22,6 @@ MODELS = [
     pytest.param(Square(2, 3), dict(units=3, phase=True), id="square-complex"),
     pytest.param(Chain(5), dict(units=3, cell="vanilla", magnetization=0.5), id="chain-sector"),
 ]
-
-
-def jacobian(model, configs):
-    """`d log psi / d theta` of every configuration, one plain gradient per configuration."""
-    rows = []
-    for config in np.asarray(configs):
-        parts = []
-        for part in (tf.math.real, tf.math.imag)[: 2 if model.is_complex else 1]:
-            with tf.GradientTape() as tape:
-                value = part(model.log_psi(config[None]))[0]
-            gradients = tape.gradient(value, model.trainable_variables)
-            parts.append(np.concatenate([np.ravel(g) for g in gradients]))
-        rows.append(parts[0] + 1j * parts[1] if model.is_complex else parts[0])
-    return np.stack(rows)
 
 
 @pytest.mark.parametrize("lattice, kwargs", MODELS)

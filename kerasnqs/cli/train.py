@@ -15,6 +15,9 @@ TRAINING_DEFAULTS = {
     "cell": "gru",
     "units": 32,
     "depth": 1,
+    "d_model": 32,
+    "heads": 4,
+    "layers": 2,
     "phase": False,
     "n_components": 8,
     "samples": 500,
@@ -30,6 +33,9 @@ TRAINING_DEFAULTS = {
     "symmetries": None,
     "out": "kerasnqs-run",
 }
+
+MODELS = ("rnn", "transformer", "mixture")
+"""The names `--model` accepts."""
 
 SYMMETRIES = ("translation", "reflection", "rotation", "spin-flip")
 """The names `--symmetries` accepts (see `kerasnqs.models.SymmetricWavefunction`)."""
@@ -47,10 +53,13 @@ def add_parser(subparsers):
     )
     system_args.add_system_arguments(parser)
     group = parser.add_argument_group("model and training")
-    group.add_argument("--model", choices=["rnn", "mixture"], help="wavefunction family (rnn)")
+    group.add_argument("--model", choices=MODELS, help="wavefunction family (rnn)")
     group.add_argument("--cell", help="RNN cell: gru or vanilla (gru)")
     group.add_argument("--units", type=int, help="hidden units per cell (32)")
     group.add_argument("--depth", type=int, help="stacked RNN cells (1)")
+    group.add_argument("--d-model", type=int, help="transformer width (32)")
+    group.add_argument("--heads", type=int, help="transformer attention heads (4)")
+    group.add_argument("--layers", type=int, help="transformer blocks (2)")
     group.add_argument("--phase", action="store_true", help="complex wavefunction with a phase")
     group.add_argument("--n-components", type=int, help="mixture components (8)")
     group.add_argument("--samples", type=int, help="samples per training step (500)")
@@ -228,8 +237,17 @@ def read_config(path, known):
 
 def build_wavefunction(settings, lattice):
     """Returns the wavefunction the settings describe."""
-    from kerasnqs.models import MixtureWavefunction, RNNWavefunction
+    from kerasnqs.models import MixtureWavefunction, RNNWavefunction, TransformerWavefunction
 
+    if settings["model"] == "transformer":
+        return TransformerWavefunction(
+            lattice,
+            d_model=settings["d_model"],
+            n_heads=settings["heads"],
+            n_layers=settings["layers"],
+            phase=settings["phase"],
+            magnetization=settings["magnetization"],
+        )
     if settings["model"] == "mixture":
         if settings["phase"] or settings["magnetization"] is not None:
             raise ValueError("--model mixture supports neither --phase nor --magnetization")
@@ -318,7 +336,7 @@ def load_initial_weights(wavefunction, source):
     """
     from kerasnqs import zoo
     from kerasnqs.cli import evaluate
-    from kerasnqs.models import SymmetricWavefunction
+    from kerasnqs.models import SymmetricWavefunction, TransformerWavefunction
 
     if not isinstance(source, str):
         raise ValueError(f"--init-from must be a zoo name or a path, got {source!r}")
@@ -331,6 +349,11 @@ def load_initial_weights(wavefunction, source):
         raise ValueError(f"--init-from: {error}") from None
     if isinstance(trained, SymmetricWavefunction):
         trained = trained.wavefunction  # its weights are those of the inner model
+    if isinstance(wavefunction, TransformerWavefunction) and type(trained) is type(wavefunction):
+        try:  # across lattice sizes: see TransformerWavefunction.set_weights_from
+            return wavefunction.set_weights_from(trained)
+        except ValueError as error:
+            raise ValueError(f"--init-from {source!r}: {error}") from None
     shapes = [tuple(weight.shape) for weight in trained.weights]
     expected = [tuple(weight.shape) for weight in wavefunction.weights]
     if type(trained) is not type(wavefunction) or shapes != expected:
@@ -364,7 +387,7 @@ def _check_positive(settings, *keys):
         raise ValueError(f"--seed must be an integer >= 0, got {settings['seed']!r}")
     if not isinstance(settings["phase"], bool):
         raise ValueError(f"--phase must be true or false, got {settings['phase']!r}")
-    for key, choices in (("model", ("rnn", "mixture")), ("cell", ("gru", "vanilla"))):
+    for key, choices in (("model", MODELS), ("cell", ("gru", "vanilla"))):
         if settings[key] not in choices:
             raise ValueError(f"--{key} must be one of {', '.join(choices)}, got {settings[key]!r}")
     for key in ("out", "init_from"):
@@ -391,7 +414,7 @@ def run(args):
     _check_positive(
         settings,
         *("samples", "steps", "steps_per_epoch", "eval_samples", "chunk_size", "units"),
-        *("depth", "n_components"),
+        *("depth", "n_components", "d_model", "heads", "layers"),
     )
     _check_sr(settings)
     settings["symmetries"] = parse_symmetries(settings["symmetries"])

@@ -14,7 +14,8 @@ which changes no value, and the gradient of `sum_b log psi(sigma_b)` with respec
 sample's derivatives at about twice the cost of a batched gradient.
 
 Layers that want their weights to take part call `dense` and `add_bias` instead of
-`ops.matmul(x, W) + c`; outside a probe context these are exactly that.
+`ops.matmul(x, W) + c`, `scale` instead of `x * g` and `embedding` instead of
+`ops.take(table, indices, axis=0)`; outside a probe context these are exactly that.
 """
 
 import threading
@@ -64,6 +65,49 @@ def add_bias(values, bias):
     probes = getattr(_ACTIVE, "probes", None)
     if probes is not None:
         outputs = outputs + probes.probe_for(bias, ops.shape(values)[0])
+    return outputs
+
+
+def scale(values, gain):
+    """Returns `values * gain` (elementwise), probed per sample inside `PerSampleProbes`.
+
+    Args:
+        values: a tensor `(batch, features)`.
+        gain: the layer's weight of shape `(features,)`.
+
+    Returns:
+        A tensor `(batch, features)`.
+    """
+    outputs = values * gain
+    probes = getattr(_ACTIVE, "probes", None)
+    if probes is not None:
+        outputs = outputs + values * probes.probe_for(gain, ops.shape(values)[0])
+    return outputs
+
+
+def embedding(indices, table):
+    """Returns the rows `table[indices]`, probed per sample inside `PerSampleProbes`.
+
+    Args:
+        indices: an integer tensor `(batch,)` of rows of `table`.
+        table: the layer's weight of shape `(n_rows, features)`.
+
+    Returns:
+        A tensor `(batch, features)`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from kerasnqs.layers.per_sample import embedding
+    >>> embedding(np.array([2, 0]), np.arange(6.0).reshape(3, 2)).numpy().tolist()
+    [[4.0, 5.0], [0.0, 1.0]]
+    """
+    outputs = ops.take(table, indices, axis=0)
+    probes = getattr(_ACTIVE, "probes", None)
+    if probes is not None:
+        probe = probes.probe_for(table, ops.shape(indices)[0])
+        rows = ops.one_hot(indices, table.shape[0], dtype=probe.dtype)
+        outputs = outputs + ops.einsum("bn,bnf->bf", rows, probe)
     return outputs
 
 

@@ -6,13 +6,11 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 from keras import ops
 
-from kerasnqs import seeds, spins
+from kerasnqs import seeds
 from kerasnqs.lattice.lattice import validate_size
-from kerasnqs.models.wavefunction import Wavefunction
+from kerasnqs.models.wavefunction import Wavefunction, validate_dtype
 
 tfd = tfp.distributions
-
-DTYPES = ("float32", "float64")
 
 
 @keras.saving.register_keras_serializable(package="kerasnqs")
@@ -73,7 +71,7 @@ class MixtureWavefunction(Wavefunction):
     """
 
     def __init__(self, lattice, n_components=8, dtype="float32", **kwargs):
-        dtype = _validate_dtype(dtype)
+        dtype = validate_dtype(dtype)
         super().__init__(lattice, dtype=dtype, **kwargs)
         self.n_components = validate_size("n_components", n_components, minimum=1)
         self.mixture_logits = self.add_weight(
@@ -146,10 +144,6 @@ class MixtureWavefunction(Wavefunction):
         config.update({"n_components": self.n_components, "dtype": self.dtype_policy.name})
         return config
 
-    def _validate_configs(self, configs):
-        """Checks the shape, dtype and 0/1 values of `configs`; returns them as int32."""
-        return ops.cast(spins.check_spins(configs, self.n_sites), "int32")
-
 
 def _product_mixture_conditionals(log_weights, logits, spins):
     """The conditionals of a mixture of product Bernoullis, in the order of its columns.
@@ -179,15 +173,6 @@ def _exclusive_cumsum(x):
     """Sums over the last axis of everything strictly before each position."""
     zeros = ops.zeros_like(x[..., :1])
     return ops.concatenate([zeros, ops.cumsum(x[..., :-1], axis=-1)], axis=-1)
-
-
-def _validate_dtype(dtype):
-    """Returns `"float32"` or `"float64"` from a name, a policy or its config."""
-    name = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
-    name = getattr(name, "name", name)
-    if name not in DTYPES:
-        raise ValueError(f"`dtype` must be one of {DTYPES}, got {dtype!r}.")
-    return name
 
 
 def _as_tfp_seed(seed):

@@ -114,7 +114,6 @@ class SymmetricWavefunction(Wavefunction):
         self.symmetries = _validate_symmetries(symmetries, wavefunction)
         self.characters = _validate_characters(characters, self.symmetries, wavefunction)
         self._group = _Group(wavefunction.lattice, self.symmetries, self.characters)
-        self._compiled_functions = {}
         self.built = True
 
     @property
@@ -193,12 +192,9 @@ class SymmetricWavefunction(Wavefunction):
         Returns:
             `(configs, log_psi)`: int32 `(n_samples, n_sites)` and `(n_samples,)`.
         """
-        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
-            raise ValueError(f"`n_samples` must be a Python int >= 1, got {n_samples!r}.")
-        if n_samples < 1:
-            raise ValueError(f"`n_samples` must be a Python int >= 1, got {n_samples}.")
+        n_samples = self._validate_n_samples(n_samples)
         seed = seeds.as_seed(seed)
-        sample = functools.partial(self._sample, int(n_samples))
+        sample = functools.partial(self._sample, n_samples)
         return self._compiled(("sample", n_samples), sample, jit_compile=True)(seed)
 
     def get_config(self):
@@ -223,14 +219,6 @@ class SymmetricWavefunction(Wavefunction):
         return cls(**config)
 
     # The passes below are traced once per input signature; `_compiled` caches them.
-
-    def _compiled(self, key, fn, jit_compile=False):
-        """Returns `fn`, or when executing eagerly a cached `tf.function` of it."""
-        if not loops.executing_eagerly():
-            return fn
-        if key not in self._compiled_functions:
-            self._compiled_functions[key] = loops.compile_function(fn, jit_compile)
-        return self._compiled_functions[key]
 
     def _images(self, configs):
         """`g sigma` for every element: `(order, batch, n_sites)`."""
@@ -290,16 +278,6 @@ class SymmetricWavefunction(Wavefunction):
         angle = ops.arctan2(ops.imag(safe_total), ops.real(safe_total))
         phase = ops.where(nonzero, angle, ops.zeros_like(log_prob_sym))
         return ops.cast(0.5 * log_prob_sym, complex_dtype) + ops.cast(phase, complex_dtype) * 1j
-
-    def _validate_configs(self, configs):
-        configs = ops.convert_to_tensor(configs)
-        if len(configs.shape) != 2 or configs.shape[1] not in (None, self.n_sites):
-            raise ValueError(
-                f"`configs` must have shape (batch, {self.n_sites}), got {tuple(configs.shape)}."
-            )
-        if not keras.backend.standardize_dtype(configs.dtype).startswith(("int", "uint")):
-            raise ValueError(f"`configs` must be an integer tensor, got {configs.dtype}.")
-        return ops.cast(configs, "int32")
 
 
 class _Group:

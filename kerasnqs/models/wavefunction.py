@@ -1,10 +1,37 @@
 """The interface every normalized, exactly sampleable wavefunction implements."""
 
+import numbers
+
 import keras
 import numpy as np
 from keras import ops
 
 from kerasnqs import lattice as lattice_lib
+from kerasnqs import spins
+from kerasnqs.models import autoregressive_loops as loops
+
+DTYPES = ("float32", "float64")
+"""The float dtypes a wavefunction computes in."""
+
+
+def validate_dtype(dtype):
+    """Returns `"float32"` or `"float64"` for a dtype name, numpy/TF dtype or dtype policy.
+
+    Args:
+        dtype: a name, a dtype object, a `keras.DTypePolicy` or its serialized dict.
+
+    Returns:
+        The name, one of `DTYPES`.
+
+    Raises:
+        ValueError: naming `dtype`, for anything else.
+    """
+    if isinstance(dtype, dict):  # a serialized DTypePolicy
+        dtype = dtype.get("config", {}).get("name")
+    name = getattr(dtype, "name", dtype)
+    if isinstance(name, str) and name in DTYPES:
+        return name
+    raise ValueError(f"`dtype` must be one of {DTYPES}, got {dtype!r}.")
 
 
 class Wavefunction(keras.Model):
@@ -35,6 +62,7 @@ class Wavefunction(keras.Model):
                 f"`lattice` must be a kerasnqs.lattice.Lattice, got {type(lattice).__name__}."
             )
         self.lattice = lattice
+        self._compiled_functions = {}
 
     @property
     def n_sites(self):
@@ -84,6 +112,31 @@ class Wavefunction(keras.Model):
                 f"`flip_masks` must have shape (K, {self.n_sites}), got {flip_masks.shape}."
             )
         return flip_masks
+
+    def _validate_configs(self, configs):
+        """Checks the shape, dtype and 0/1 values of `configs`; returns them as int32."""
+        return ops.cast(spins.check_spins(configs, self.n_sites), "int32")
+
+    @staticmethod
+    def _validate_n_samples(n_samples):
+        """Returns `n_samples` as an int, or a `ValueError` unless it is a Python int >= 1."""
+        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
+            raise ValueError(f"`n_samples` must be a Python int >= 1, got {n_samples!r}.")
+        if n_samples < 1:
+            raise ValueError(f"`n_samples` must be a Python int >= 1, got {n_samples}.")
+        return int(n_samples)
+
+    def _compiled(self, key, fn, jit_compile=False):
+        """Returns `fn`, or when executing eagerly a `tf.function` of it cached under `key`.
+
+        Subclasses run their public methods through this, so that eager calls trace
+        once per input signature and calls inside a `tf.function` are traced in place.
+        """
+        if not loops.executing_eagerly():
+            return fn
+        if key not in self._compiled_functions:
+            self._compiled_functions[key] = loops.compile_function(fn, jit_compile)
+        return self._compiled_functions[key]
 
     def sample(self, n_samples, seed):
         """Draws exact samples; returns `(configs, log_psi)` of shapes `(n, n_sites)`, `(n,)`."""
