@@ -25,6 +25,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
+import timing  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 import kerasnqs  # noqa: E402
 from kerasnqs.exact import reference_energy  # noqa: E402
@@ -53,12 +54,8 @@ def models(lattice, magnetization):
 
 
 def timed(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+    """The median and the fastest of `repeats` timed runs of `fn`, after a warm-up."""
+    times = timing.repeat_seconds(fn, repeats)
     return statistics.median(times), min(times)
 
 
