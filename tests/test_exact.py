@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from kerasnqs.exact import ground_state_energy, tfim_chain_energy
+from kerasnqs.exact import (
+    correlation_matrix,
+    ground_state,
+    ground_state_energy,
+    tfim_chain_correlations,
+    tfim_chain_energy,
+)
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.operators import J1J2, TFIM, Heisenberg, PauliSum, sector_indices
 
@@ -114,3 +120,24 @@ def test_ground_state_energy_returns_a_python_float():
 def test_bad_lanczos_input_is_refused_with_a_clear_message(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    "n, h, J", [(2, 1.0, 1.0), (8, 0.5, 1.0), (8, 1.0, 1.0), (7, 2.0, -0.8), (8, -0.7, 1.3)]
+)
+def test_free_fermion_correlations_equal_those_of_the_exact_ground_state(n, h, J):
+    # Catches a wrong sign of a Majorana bilinear, a shifted string, or the excited
+    # state of the lowest mode (each changes some correlations at order one).
+    zz, x = tfim_chain_correlations(n, h, J)
+    _, vector = ground_state(TFIM(Chain(n), h=h, J=J))
+    indices = np.arange(2**n)
+    exact_x = [np.vdot(vector, vector[indices ^ (1 << (n - 1 - i))]).real for i in range(n)]
+    np.testing.assert_allclose(zz, correlation_matrix(vector, "z"), atol=1e-12)
+    np.testing.assert_allclose(x, exact_x, atol=1e-12)
+
+
+def test_free_fermion_correlations_refuse_a_degenerate_ground_state():
+    with pytest.raises(ValueError, match="`h` must not be 0"):
+        tfim_chain_correlations(8, h=0.0)
+    with pytest.raises(ValueError, match="degenerate to machine precision"):
+        tfim_chain_correlations(60, h=0.4)
