@@ -30,8 +30,8 @@ training stops at the first step that ends past the budget. The final estimate i
 counted; its time is reported apart. Energies are in kerasnqs's units (`S = sigma / 2`
 for the Heisenberg models: NetKet's are divided by 4); `--check-conventions` checks on
 small systems that both sides' exact ground-state energies agree, before a row is
-trusted. Exact energies come from `kerasnqs.exact` (free fermions or Lanczos), except for
-the 6x6 Heisenberg model: -0.60352184 per site from exact diagonalization (varbench).
+trusted. Exact energies come from `kerasnqs.exact.reference_energy` (free fermions,
+Lanczos, or for the 6x6 Heisenberg model the published exact diagonalization).
 
 Not run in CI: the full table takes more than an hour of a 2-core CPU.
 
@@ -55,9 +55,6 @@ import time
 
 import accuracy
 from netket_venv import HERE, ensure_netket
-
-HEISENBERG_6X6_ENERGY = -0.60352184 * 36
-"""The open 6x6 Heisenberg model, `S = sigma / 2`: exact diagonalization (varbench)."""
 
 HEISENBERG_6X6 = {
     "system": "heisenberg",
@@ -103,9 +100,6 @@ SECONDS = {
     "heisenberg-square-6x6": 3600,
 }
 """The default wall-clock budget of each row, in seconds (`--seconds` overrides)."""
-
-EXACT = {"heisenberg-square-6x6": (HEISENBERG_6X6_ENERGY, "ED, varbench")}
-"""Exact energies that kerasnqs cannot compute; the others come from `kerasnqs.exact`."""
 
 METHODS = {
     "kerasnqs-adam": "kerasnqs RNN + Adam",
@@ -316,10 +310,8 @@ def child_command(method, recipe, seconds, eval_samples, overrides=None):
     ]
 
 
-def exact_energy(name, recipe):
-    """Returns `(energy, source)` for a row: `EXACT`, or `kerasnqs.exact`."""
-    if name in EXACT:
-        return EXACT[name]
+def exact_energy(recipe):
+    """Returns `(energy, source)` for a row, from `kerasnqs.exact.reference_energy`."""
     from kerasnqs.cli import system_args
     from kerasnqs.exact import reference_energy
 
@@ -432,7 +424,7 @@ def main():
     print("\n".join(lines), flush=True)
     for name in names:
         recipe = {**load_recipe(RECIPES[name]), **dict(args.set)}
-        exact = exact_energy(name, recipe)
+        exact = exact_energy(recipe)
         seconds = args.seconds or SECONDS[name]
         for method in args.methods:
             command = child_command(method, recipe, seconds, args.eval_samples, dict(args.set))

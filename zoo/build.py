@@ -222,10 +222,9 @@ def main(argv=None):
 
     metadata = zoo.info(folder)
     energy = metadata["energy"]
-    print(
-        f"wrote {folder}: energy {energy['mean']:.8g} ± {energy['error_of_mean']:.2g}, "
-        f"relative error {metadata['relative_error']:.2e}"
-    )
+    relative = metadata["relative_error"]
+    against = "no exact reference" if relative is None else f"relative error {relative:.2e}"
+    print(f"wrote {folder}: energy {energy['mean']:.8g} ± {energy['error_of_mean']:.2g}, {against}")
     return 0
 
 
