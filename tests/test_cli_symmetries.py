@@ -13,6 +13,7 @@ from kerasnqs.models import SymmetricWavefunction
 QUICK = ["--steps", "2", "--samples", "16", "--units", "4", "--eval-samples", "200"]
 
 
+@pytest.mark.slow  # 12 s; CI: tests/test_symmetric_wavefunction.py covers the saved model
 def test_train_with_symmetries_saves_a_symmetric_model(tmp_path):
     argv = ["--system", "heisenberg", "--size", "4", "--pbc", "--marshall-sign"]
     argv += ["--magnetization", "0", "--symmetries", "translation,spin-flip"]

@@ -307,6 +307,7 @@ def test_set_weights_from_a_smaller_chain_copies_all_but_the_new_position_rows()
         large.set_weights_from(make_transformer(Square(2), seed=1))
 
 
+@pytest.mark.slow  # 30 s; CI: the CLI's training path is covered by tests/test_cli_train.py
 def test_kerasnqs_train_a_transformer_and_start_a_larger_one_from_it(tmp_path):
     from kerasnqs.cli.evaluate import load_vmc
     from kerasnqs.cli.main import main

@@ -17,7 +17,12 @@ from kerasnqs.operators import TFIM, Heisenberg
 from kerasnqs.zoo.model_folder import check_log_psi
 from kerasnqs.zoo.registry import MODELS_DIR
 
-SHIPPED = zoo.available()
+SHIPPED = [
+    # The 100-site model's checks take 25 s of CI's budget; they run with the slow set,
+    # and tests/test_zoo_log_psi_unchanged.py still loads it in CI.
+    pytest.param(name, marks=pytest.mark.slow) if name == "tfim-chain-100-h1" else name
+    for name in zoo.available()
+]
 RECIPES = pathlib.Path(__file__).resolve().parents[1] / "zoo" / "recipes"
 
 
@@ -211,7 +216,7 @@ def test_build_trains_a_recipe_into_a_zoo_folder(tmp_path):
 
 
 def test_every_shipped_model_has_a_recipe():
-    assert {name for name in SHIPPED} <= {path.stem for path in RECIPES.glob("*.toml")}
+    assert set(zoo.available()) <= {path.stem for path in RECIPES.glob("*.toml")}
 
 
 # Saving and loading a user model.
