@@ -162,3 +162,46 @@ def test_a_wavefunction_built_outside_the_scope_is_refused(strategy):
     wavefunction(np.zeros((1, CHAIN.n_sites), "int32"))
     with strategy.scope(), pytest.raises(ValueError, match="inside the same"):
         kerasnqs.VMC(wavefunction, HAMILTONIAN, n_samples=32)
+
+
+def test_estimate_splits_the_samples_across_replicas(strategy):
+    vmc = distributed_vmc(strategy, lambda: keras.optimizers.Adam(1e-2))
+    stats = vmc.estimate(n_samples=64, seed=3)
+    model = RNNWavefunction(CHAIN, units=4, dtype="float64")
+    model(np.zeros((1, CHAIN.n_sites), "int32"))
+    model.set_weights([v.numpy() for v in vmc.wavefunction.weights])
+    values = []
+    for replica in (0, 1):
+        configs, log_psi = model.sample(32, distributed.replica_seed(seeds.as_seed(3), 0, replica))
+        values.append(local_values(model, HAMILTONIAN, configs, log_psi, None).numpy())
+    assert not np.array_equal(values[0], values[1])
+    expected = kerasnqs.vmc.statistics(np.concatenate(values))
+    assert stats.n_samples == 64
+    np.testing.assert_allclose(
+        [stats.mean, stats.variance], [expected.mean, expected.variance], rtol=1e-10
+    )
+
+
+def test_the_host_check_finds_python_callbacks_and_cpu_pinned_ops():
+    def step(x):
+        with tf.device("/cpu:0"):
+            y = x + 1.0
+        return tf.py_function(lambda t: t * 2.0, [y], tf.float32)
+
+    found = {op for op, _, _ in distributed.host_bound_ops(tf.function(step), tf.TensorSpec([3]))}
+    assert {"AddV2", "EagerPyFunc"} <= found
+
+
+@pytest.mark.parametrize("preconditioner", [None, SR(1e-2)], ids=["adam", "sr"])
+def test_the_training_step_has_no_cpu_pinned_ops_or_python_callbacks(preconditioner):
+    chain = Chain(4)
+    vmc = kerasnqs.VMC(
+        RNNWavefunction(chain, units=4),
+        TFIM(chain, h=1.0),
+        n_samples=8,
+        preconditioner=preconditioner,
+    )
+    vmc.compile(optimizer="adam", jit_compile=True)
+    vmc.optimizer.build(vmc.wavefunction.trainable_variables)
+    step = tf.function(vmc.train_step, jit_compile=vmc.jit_compile)
+    assert distributed.host_bound_ops(step, tf.TensorSpec([], tf.int32)) == []

@@ -27,11 +27,14 @@ replica function of the Keras step, which is not compiled with XLA (TensorFlow's
 cross-device reductions on CPU go through `merge_call`, which XLA cannot contain).
 """
 
+import os
 import weakref
 
 import tensorflow as tf
 
 from kerasnqs import seeds
+from kerasnqs.vmc import memory_budget as budget_lib
+from kerasnqs.vmc.estimate import checked_operators, compiled_sampler, estimates_of
 from kerasnqs.vmc.local_estimator import local_values
 from kerasnqs.vmc.log_derivatives import log_derivatives
 
@@ -252,3 +255,157 @@ def _make_replica_functions(vmc, n_local, jit_compile):
         name: tf.function(fn, jit_compile=jit_compile)
         for name, fn in (("samples", samples), ("gradient", gradient), ("derivatives", derivatives))
     }
+
+
+def estimate(
+    strategy,
+    wavefunction,
+    operators,
+    n_samples,
+    seed,
+    chunk_size="auto",
+    memory_budget=None,
+    jit_compile=True,
+    covariance=False,
+):
+    """`kerasnqs.estimate` with the samples split evenly across the strategy's replicas.
+
+    Replica `r` draws its `n_samples / num_replicas` samples in batches `b` with the seed
+    `replica_seed(seed, b, r)`; the local values of all replicas are gathered and their
+    statistics returned (the same on every worker).
+
+    Args:
+        strategy: the `tf.distribute.Strategy` whose replicas share the work.
+        wavefunction: a `kerasnqs.models.Wavefunction` created in `strategy.scope()`.
+        operators: a `kerasnqs.operators.PauliSum` on the wavefunction's sites, or a dict
+            or list of them, as in `kerasnqs.estimate`.
+        n_samples: the total number of samples, a multiple of the number of replicas.
+        seed: an integer seed.
+        chunk_size: as in `kerasnqs.estimate`.
+        memory_budget: as in `kerasnqs.estimate`.
+        jit_compile: compile each replica's sampling and local values with XLA.
+        covariance: also return the covariance matrix of the means.
+
+    Returns:
+        As `kerasnqs.estimate`.
+    """
+    operator_list = checked_operators(wavefunction, operators, n_samples, covariance)
+    n_local = samples_per_replica(int(n_samples), strategy.num_replicas_in_sync)
+    batch_size = min(budget_lib.batch_size_for(n_local), n_local)
+    sampler = compiled_sampler(
+        wavefunction, operator_list, batch_size, chunk_size, memory_budget, jit_compile
+    )
+    base_seed = seeds.as_seed(seed)
+
+    def replica_values(n, batch):
+        context = tf.distribute.get_replica_context()
+        values = sampler(n, replica_seed(base_seed, batch, context.replica_id_in_sync_group))
+        return [all_gather(context, v) for v in values]
+
+    @tf.function
+    def all_values(n, batch):
+        gathered = strategy.run(replica_values, args=(n, batch))
+        return [strategy.experimental_local_results(v)[0] for v in gathered]
+
+    batches = [
+        [
+            v.numpy()
+            for v in all_values(min(batch_size, n_local - start), tf.constant(batch, tf.int64))
+        ]
+        for batch, start in enumerate(range(0, n_local, batch_size))
+    ]
+    return estimates_of(operators, batches, covariance)
+
+
+STRATEGIES = ("none", "mirrored", "multi-worker")
+"""What `kerasnqs train --distribute` accepts."""
+
+
+def make_strategy(kind, devices=None):
+    """Creates a distribution strategy by name and makes it the default one.
+
+    Call it before TensorFlow has run anything: `devices` splits the CPU into logical
+    devices and `MultiWorkerMirroredStrategy` must start before other ops.
+
+    Args:
+        kind: `"none"` (no strategy), `"mirrored"` (`MirroredStrategy` over the GPUs,
+            or over the logical CPU devices when there is no GPU) or `"multi-worker"`
+            (`MultiWorkerMirroredStrategy`; the cluster comes from `TF_CONFIG`, or
+            from the Slurm environment when `TF_CONFIG` is unset and `SLURM_JOB_ID` set).
+        devices: an integer >= 1: split the CPU into this many logical devices (to
+            try several replicas without GPUs); `None` leaves the devices as they are.
+
+    Returns:
+        The strategy, already set as the default one, or `None` for `"none"`.
+    """
+    if kind not in STRATEGIES:
+        raise ValueError(f"--distribute must be one of {', '.join(STRATEGIES)}, got {kind!r}")
+    if devices is not None:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * devices
+        )
+    if kind == "none":
+        return None
+    if kind == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        names = [d.name for d in gpus or tf.config.list_logical_devices("CPU")]
+        strategy = tf.distribute.MirroredStrategy(names)
+    else:
+        strategy = tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=_cluster_resolver())
+    tf.distribute.experimental_set_strategy(strategy)
+    return strategy
+
+
+def _cluster_resolver():
+    if "TF_CONFIG" not in os.environ and "SLURM_JOB_ID" in os.environ:
+        return tf.distribute.cluster_resolver.SlurmClusterResolver()
+    return tf.distribute.cluster_resolver.TFConfigClusterResolver()
+
+
+def is_chief(strategy):
+    """Whether this process writes the outputs: always without a cluster; in a cluster
+    the task `chief`, or worker 0 when there is no `chief` task."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    spec = resolver.cluster_spec().as_dict() if resolver is not None else {}
+    if not spec:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    return resolver.task_type == "worker" and resolver.task_id == 0 and "chief" not in spec
+
+
+PYTHON_CALLBACK_OPS = ("PyFunc", "PyFuncStateless", "EagerPyFunc")
+
+
+def host_bound_ops(function, *args):
+    """The ops of a traced function that would keep a GPU waiting on the host.
+
+    Lists every node, in the function's graph and in all the functions it calls (XLA
+    clusters, loops, conditionals), that is pinned to a CPU device or calls back into
+    Python (`tf.py_function`, `tf.numpy_function`).
+
+    Args:
+        function: a `tf.function`.
+        *args: the arguments (or `tf.TensorSpec`s) to trace it with.
+
+    Returns:
+        A list of `(op type, node name, device)`, empty when the step can stay on the
+        device.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> from kerasnqs.vmc.distributed import host_bound_ops
+    >>> host_bound_ops(tf.function(lambda x: 2 * x), tf.TensorSpec([3]))
+    []
+    """
+    graph_def = function.get_concrete_function(*args).graph.as_graph_def()
+    nodes = list(graph_def.node)
+    for library_function in graph_def.library.function:
+        nodes.extend(library_function.node_def)
+    return [
+        (node.op, node.name, node.device)
+        for node in nodes
+        if node.op in PYTHON_CALLBACK_OPS or "CPU" in node.device.upper()
+    ]

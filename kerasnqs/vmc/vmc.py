@@ -326,7 +326,21 @@ class VMC(keras.Model):
         Returns:
             A `kerasnqs.vmc.Stats` with `mean`, `error_of_mean` and `variance`; a dict or
             list of them for a dict or list of operators; as `kerasnqs.estimate`.
+            Under a distribution strategy, the samples are split across its replicas
+            (`n_samples` must be a multiple of their number).
         """
+        strategy = distributed.strategy_of(self)
+        if strategy is not None:
+            return distributed.estimate(
+                strategy,
+                self.wavefunction,
+                self.hamiltonian if operator is None else operator,
+                n_samples,
+                seed=self.seed + 1 if seed is None else seed,
+                chunk_size=self._chunk_size_setting,
+                memory_budget=self.memory_budget,
+                covariance=covariance,
+            )
         return estimate(
             self.wavefunction,
             self.hamiltonian if operator is None else operator,
