@@ -13,7 +13,7 @@ import kerasnqs
 from kerasnqs import seeds
 from kerasnqs.lattice import Chain
 from kerasnqs.models import RNNWavefunction
-from kerasnqs.operators import TFIM
+from kerasnqs.operators import TFIM, PauliSum
 from kerasnqs.vmc import SR, distributed, local_values, log_derivatives
 from kerasnqs.vmc.sr import _unflatten
 from kerasnqs.vmc.vmc import _objective_gradient_loss
@@ -180,6 +180,21 @@ def test_estimate_splits_the_samples_across_replicas(strategy):
     np.testing.assert_allclose(
         [stats.mean, stats.variance], [expected.mean, expected.variance], rtol=1e-10
     )
+
+
+def test_estimate_of_several_operators_under_a_strategy_uses_one_sample_set(strategy):
+    vmc = distributed_vmc(strategy, lambda: keras.optimizers.Adam(1e-2))
+    zz = PauliSum.parse(CHAIN.n_sites, "Z0 Z1")
+    both, covariance = vmc.estimate(
+        n_samples=64, operator={"h": HAMILTONIAN, "zz": zz}, seed=3, covariance=True
+    )
+    alone = vmc.estimate(n_samples=64, operator=zz, seed=3)
+    energy = vmc.estimate(n_samples=64, seed=3)
+    assert set(both) == {"h", "zz"}
+    np.testing.assert_allclose(both["zz"].mean, alone.mean, rtol=1e-12)
+    np.testing.assert_allclose(both["h"].mean, energy.mean, rtol=1e-12)
+    assert covariance.shape == (2, 2)
+    np.testing.assert_allclose(covariance[0, 0], energy.error_of_mean**2, rtol=1e-6)
 
 
 def test_the_host_check_finds_python_callbacks_and_cpu_pinned_ops():

@@ -146,7 +146,12 @@ def train_step(vmc):
         lambda strategy, *args: _apply_or_flag(strategy, vmc, *args),
         args=(not_finite, update, energy, all_energies, tf.reduce_mean(all_log_prob)),
     )
-    return vmc._logs()
+    logs = vmc._logs()
+    if context.strategy.extended._in_multi_worker_mode():
+        # The logs are the same on every replica already. Keras reduces them across
+        # workers with a mean along axis 0, which a scalar lacks: give it one.
+        logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
+    return logs
 
 
 def _apply_or_flag(strategy, vmc, not_finite, update, energy, all_energies, mean_log_prob):
