@@ -113,3 +113,24 @@ def test_two_workers_on_localhost_train_one_model_and_only_the_chief_writes(
     assert abs(chief["energy"] - single["energy"]) < 5 * error + 0.05 * abs(
         single["exact_energy"] or 0
     )
+
+
+def test_the_command_line_offers_the_strategies_make_strategy_knows():
+    from kerasnqs.cli.train import DISTRIBUTE
+    from kerasnqs.vmc.distributed import STRATEGIES
+
+    assert DISTRIBUTE == STRATEGIES
+
+
+@pytest.mark.slow
+def test_mirrored_over_two_logical_devices_trains_from_the_command_line(tmp_path):
+    out = tmp_path / "run"
+    process = kerasnqs_train(
+        *QUICK, "--distribute", "mirrored", "--devices", "2", "--out", str(out)
+    )
+    [output] = finish([process])
+    assert process.returncode == 0, output
+    with open(out / "config.json") as f:
+        config = json.load(f)
+    assert (config["distribute"], config["devices"]) == ("mirrored", 2)
+    assert np.isfinite(summary(out)["energy"])

@@ -10,7 +10,6 @@ import time
 
 from kerasnqs import validation
 from kerasnqs.cli import run_files, system_args, training_plot
-from kerasnqs.vmc.distributed import STRATEGIES
 
 TRAINING_DEFAULTS = {
     "model": "rnn",
@@ -40,6 +39,10 @@ TRAINING_DEFAULTS = {
 
 MODELS = ("rnn", "transformer", "mixture")
 """The names `--model` accepts."""
+
+DISTRIBUTE = ("none", "mirrored", "multi-worker")
+"""The names `--distribute` accepts: `kerasnqs.vmc.distributed.STRATEGIES`, spelled here
+so that the command line starts without TensorFlow (a test checks they agree)."""
 
 SYMMETRIES = ("translation", "reflection", "rotation", "spin-flip")
 """The names `--symmetries` accepts (see `kerasnqs.models.SymmetricWavefunction`)."""
@@ -113,7 +116,7 @@ def add_parser(subparsers):
     group.add_argument("--out", help="output folder (kerasnqs-run)")
     group.add_argument(
         "--distribute",
-        choices=STRATEGIES,
+        choices=DISTRIBUTE,
         help="train on several devices (mirrored) or machines (multi-worker, cluster from "
         "TF_CONFIG or Slurm; only the chief writes --out); see docs/distributed.md (none)",
     )
@@ -403,7 +406,7 @@ def _check_positive(settings, *keys):
     for key, choices in (
         ("model", MODELS),
         ("cell", ("gru", "vanilla")),
-        ("distribute", STRATEGIES),
+        ("distribute", DISTRIBUTE),
     ):
         if settings[key] not in choices:
             raise ValueError(f"--{key} must be one of {', '.join(choices)}, got {settings[key]!r}")
