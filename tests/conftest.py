@@ -1,5 +1,6 @@
 """Shared test configuration."""
 
+import contextlib
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -14,3 +15,16 @@ def seeded():
     """Every test starts from the same Python, NumPy and Keras random state, so the
     initial weights of a model a test builds and trains are the same on every run."""
     keras.utils.set_random_seed(0)
+
+
+def pytest_configure(config):
+    """Splits the CPU into two logical devices, for the `tf.distribute` tests, before
+    TensorFlow initializes its devices (single-device code keeps using the first)."""
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    # A RuntimeError means the devices are initialized already; the tests then skip.
+    with contextlib.suppress(RuntimeError):
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+        )

@@ -5,6 +5,7 @@ import os
 import shlex
 import signal
 import sys
+import tempfile
 import time
 
 from kerasnqs import validation
@@ -32,10 +33,16 @@ TRAINING_DEFAULTS = {
     "init_from": None,
     "symmetries": None,
     "out": "kerasnqs-run",
+    "distribute": "none",
+    "devices": None,
 }
 
 MODELS = ("rnn", "transformer", "mixture")
 """The names `--model` accepts."""
+
+DISTRIBUTE = ("none", "mirrored", "multi-worker")
+"""The names `--distribute` accepts: `kerasnqs.vmc.distributed.STRATEGIES`, spelled here
+so that the command line starts without TensorFlow (a test checks they agree)."""
 
 SYMMETRIES = ("translation", "reflection", "rotation", "spin-flip")
 """The names `--symmetries` accepts (see `kerasnqs.models.SymmetricWavefunction`)."""
@@ -107,6 +114,15 @@ def add_parser(subparsers):
         "elements with translation, 40 with translation,reflection) (none)",
     )
     group.add_argument("--out", help="output folder (kerasnqs-run)")
+    group.add_argument(
+        "--distribute",
+        choices=DISTRIBUTE,
+        help="train on several devices (mirrored) or machines (multi-worker, cluster from "
+        "TF_CONFIG or Slurm; only the chief writes --out); see docs/distributed.md (none)",
+    )
+    group.add_argument(
+        "--devices", type=int, help="split the CPU into N logical devices (to try --distribute)"
+    )
     group.add_argument("--config", help="a TOML file with the same keys as the flags")
     add_run_control_arguments(parser)
     # Every flag defaults to None so that a config file can fill what the command line
@@ -387,7 +403,11 @@ def _check_positive(settings, *keys):
         raise ValueError(f"--seed must be an integer >= 0, got {settings['seed']!r}")
     if not isinstance(settings["phase"], bool):
         raise ValueError(f"--phase must be true or false, got {settings['phase']!r}")
-    for key, choices in (("model", MODELS), ("cell", ("gru", "vanilla"))):
+    for key, choices in (
+        ("model", MODELS),
+        ("cell", ("gru", "vanilla")),
+        ("distribute", DISTRIBUTE),
+    ):
         if settings[key] not in choices:
             raise ValueError(f"--{key} must be one of {', '.join(choices)}, got {settings[key]!r}")
     for key in ("out", "init_from"):
@@ -414,10 +434,17 @@ def run(args):
     _check_positive(
         settings,
         *("samples", "steps", "steps_per_epoch", "eval_samples", "chunk_size", "units"),
-        *("depth", "n_components", "d_model", "heads", "layers"),
+        *("depth", "n_components", "d_model", "heads", "layers", "devices"),
     )
     _check_sr(settings)
     settings["symmetries"] = parse_symmetries(settings["symmetries"])
+    from kerasnqs.vmc import distributed
+
+    strategy = distributed.make_strategy(settings["distribute"], settings["devices"])
+    if strategy is not None and not distributed.is_chief(strategy):
+        # The other workers train in step with the chief and write to a private folder.
+        settings = dict(settings, out=os.path.join(tempfile.mkdtemp(prefix="kerasnqs-"), "run"))
+        print(f"kerasnqs: not the chief; this worker's copy of the run goes to {settings['out']}")
     out = settings["out"]
     checkpoint = find_checkpoint(out) if resuming else None
     if not resuming:

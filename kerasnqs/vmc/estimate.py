@@ -92,6 +92,25 @@ def estimate(
     >>> both["zz"].mean == stats.mean, cov.shape
     (True, (2, 2))
     """
+    operator_list = checked_operators(wavefunction, operators, n_samples, covariance)
+    if isinstance(batch_size, str) and batch_size == "auto":
+        batch_size = budget_lib.batch_size_for(n_samples)
+    elif not validation.is_integer(batch_size, minimum=1):
+        raise ValueError(f"`batch_size` must be 'auto' or an integer >= 1, got {batch_size!r}.")
+    batch_size = min(int(batch_size), int(n_samples))
+    sample_local_values = compiled_sampler(
+        wavefunction, operator_list, batch_size, chunk_size, memory_budget, jit_compile
+    )
+    base_seed = seeds.as_seed(seed)
+    batches = []
+    for batch, start in enumerate(range(0, n_samples, batch_size)):
+        n = min(batch_size, n_samples - start)
+        batches.append([v.numpy() for v in sample_local_values(n, seeds.fold_in(base_seed, batch))])
+    return estimates_of(operators, batches, covariance)
+
+
+def checked_operators(wavefunction, operators, n_samples, covariance):
+    """Validates `estimate`'s arguments; returns the operators as a list."""
     _check_argument_order(wavefunction, operators)
     names, operator_list = _operator_list(operators)
     if not validation.is_integer(n_samples, minimum=2):
@@ -99,10 +118,6 @@ def estimate(
             f"`n_samples` must be an integer >= 2 (the error of the mean needs at least two "
             f"samples), got {n_samples!r}."
         )
-    if isinstance(batch_size, str) and batch_size == "auto":
-        batch_size = budget_lib.batch_size_for(n_samples)
-    elif not validation.is_integer(batch_size, minimum=1):
-        raise ValueError(f"`batch_size` must be 'auto' or an integer >= 1, got {batch_size!r}.")
     for name, operator in zip(names, operator_list, strict=True):
         if getattr(operator, "n_sites", None) != wavefunction.n_sites:
             raise ValueError(
@@ -111,27 +126,17 @@ def estimate(
             )
     if not isinstance(covariance, bool):
         raise ValueError(f"`covariance` must be True or False, got {covariance!r}.")
+    return operator_list
 
-    memory_budget = budget_lib.parse_memory_budget(memory_budget)
-    batch_size = min(int(batch_size), int(n_samples))
-    chunk_sizes = tuple(
-        budget_lib.resolve_chunk_size(
-            chunk_size,
-            wavefunction,
-            operator,
-            batch_size,
-            memory_budget,
-            jit_compile,
-            most=budget_lib.ESTIMATE_CHUNK_SIZE,
-        )
-        for operator in operator_list
-    )
-    sample_local_values = _compiled_sampler(wavefunction, operator_list, chunk_sizes, jit_compile)
-    base_seed = seeds.as_seed(seed)
-    batches = []
-    for batch, start in enumerate(range(0, n_samples, batch_size)):
-        n = min(batch_size, n_samples - start)
-        batches.append([v.numpy() for v in sample_local_values(n, seeds.fold_in(base_seed, batch))])
+
+def estimates_of(operators, batches, covariance):
+    """`estimate`'s result from the local values of batches of samples.
+
+    Args:
+        operators: the operator, dict or list given to `estimate`.
+        batches: per batch, a list with the local values of each operator.
+        covariance: also return the covariance matrix of the means.
+    """
     values = [np.concatenate(per_operator) for per_operator in zip(*batches, strict=True)]
     stats = [statistics(v) for v in values]
     if isinstance(operators, dict):
@@ -196,6 +201,25 @@ def _check_argument_order(wavefunction, operator):
 
 
 _COMPILED = weakref.WeakKeyDictionary()
+
+
+def compiled_sampler(wavefunction, operators, batch_size, chunk_size, memory_budget, jit_compile):
+    """`_compiled_sampler` with each operator's chunk size resolved for `batch_size`
+    samples per call (see `estimate` for `chunk_size` and `memory_budget`)."""
+    memory_budget = budget_lib.parse_memory_budget(memory_budget)
+    chunk_sizes = tuple(
+        budget_lib.resolve_chunk_size(
+            chunk_size,
+            wavefunction,
+            operator,
+            batch_size,
+            memory_budget,
+            jit_compile,
+            most=budget_lib.ESTIMATE_CHUNK_SIZE,
+        )
+        for operator in operators
+    )
+    return _compiled_sampler(wavefunction, operators, chunk_sizes, jit_compile)
 
 
 def _compiled_sampler(wavefunction, operators, chunk_sizes, jit_compile):

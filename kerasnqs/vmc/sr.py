@@ -116,19 +116,31 @@ class SR:
         derivatives = log_derivatives(wavefunction, configs)
         return self.system_from_derivatives(derivatives, local_objective, weights)
 
-    def system_from_derivatives(self, derivatives, local_objective, weights=None):
-        """`linear_system` from known derivatives `O`, shape `(N, P)`."""
-        matrix, rhs = _stacked_system(derivatives, local_objective, weights)
+    def system_from_derivatives(
+        self, derivatives, local_objective, weights=None, means=None, solver=None
+    ):
+        """`linear_system` from known derivatives `O`, shape `(N, P)`.
+
+        `means`, a pair `(<O>, <eps>)`, replaces the weighted means of these rows (the
+        distributed step passes the means over all replicas' samples); `solver`
+        overrides the preconditioner's own.
+        """
+        matrix, rhs = _stacked_system(derivatives, local_objective, weights, means)
         n_rows, n_parameters = matrix.shape
-        solver = self.solver
-        if solver == "auto":
-            solver = "sample" if n_rows <= n_parameters else "parameter"
+        solver = self.solver_for(n_rows, n_parameters) if solver is None else solver
         if solver == "sample":
             kernel = tf.matmul(matrix, matrix, transpose_b=True)
             return {"kernel": kernel, "rhs": rhs, "matrix": matrix}
         covariance = tf.matmul(matrix, matrix, transpose_a=True)
         force = tf.linalg.matvec(matrix, rhs, transpose_a=True)
         return {"covariance": covariance, "force": force}
+
+    def solver_for(self, n_rows, n_parameters):
+        """The solver (`"sample"` or `"parameter"`) for `n_rows` rows of `A` (`N`, or
+        `2N` for a complex `log psi`) and `n_parameters` weights."""
+        if self.solver != "auto":
+            return self.solver
+        return "sample" if n_rows <= n_parameters else "parameter"
 
     def solve(self, system, step, variables=None):
         """Solves a `linear_system` for the update `x = (S + lambda)^-1 F`.
@@ -186,25 +198,33 @@ class SR:
         return f"SR(diag_shift={self.diag_shift!r}, solver={self.solver!r})"
 
 
-def _stacked_system(derivatives, local_objective, weights):
-    """`A` and `e` of the class docstring, in float64."""
+def _stacked_system(derivatives, local_objective, weights, means=None):
+    """`A` and `e` of the class docstring, in float64.
+
+    The deviations are taken from `means = (<O>, <eps>)` when given, else from the
+    weighted means of the rows.
+    """
     derivatives = tf.convert_to_tensor(derivatives)
     n_samples = derivatives.shape[0]
     if weights is None:
         weights = tf.fill((n_samples,), tf.constant(1.0 / n_samples, tf.float64))
     weights = tf.cast(weights, tf.float64)
 
-    def scaled_deviations(values):
-        """`sqrt(w) (values - <values>)` for `(N, ...)` float64 or complex128 values."""
+    def scaled_deviations(values, mean=None):
+        """`sqrt(w) (values - mean)` for `(N, ...)` float64 or complex128 values; `mean`
+        defaults to the weighted mean `<values>`."""
         shape = (n_samples,) + (1,) * (len(values.shape) - 1)
         w = tf.cast(tf.reshape(weights, shape), values.dtype)
-        return tf.sqrt(w) * (values - tf.reduce_sum(w * values, axis=0))
+        if mean is None:
+            mean = tf.reduce_sum(w * values, axis=0)
+        return tf.sqrt(w) * (values - tf.cast(mean, values.dtype))
 
     # float64 from here on, whatever the model's precision (see the class docstring).
     complex_dtype = tf.complex128
     derivatives = tf.cast(derivatives, complex_dtype if derivatives.dtype.is_complex else "float64")
-    deviations = scaled_deviations(derivatives)
-    objective = scaled_deviations(tf.cast(local_objective, complex_dtype))
+    mean_derivatives, mean_objective = (None, None) if means is None else means
+    deviations = scaled_deviations(derivatives, mean_derivatives)
+    objective = scaled_deviations(tf.cast(local_objective, complex_dtype), mean_objective)
     if derivatives.dtype.is_complex:
         matrix = tf.concat([tf.math.real(deviations), tf.math.imag(deviations)], axis=0)
         rhs = tf.concat([tf.math.real(objective), tf.math.imag(objective)], axis=0)

@@ -7,6 +7,7 @@ import tensorflow as tf
 from kerasnqs import operators as operators_lib
 from kerasnqs import seeds, validation
 from kerasnqs.models.wavefunction import Wavefunction
+from kerasnqs.vmc import distributed
 from kerasnqs.vmc import memory_budget as memory_budget_lib
 from kerasnqs.vmc.estimate import estimate
 from kerasnqs.vmc.local_estimator import local_values
@@ -129,6 +130,8 @@ class VMC(keras.Model):
         self.variance_tracker = keras.metrics.Mean(name="variance")
         if not wavefunction.built:
             wavefunction(np.zeros((1, wavefunction.n_sites), dtype="int32"))
+        if distributed.strategy_of(self) is not None:
+            distributed.check_mirrored(wavefunction, distributed.strategy_of(self))
         self.built = True  # every variable exists now, so Keras can save and load them.
 
     @property
@@ -172,7 +175,7 @@ class VMC(keras.Model):
         self.optimizer.build(self.wavefunction.trainable_variables)
         self._estimate_with_xla = bool(self.jit_compile)
         self._compiled_estimate = None
-        if self.preconditioner is not None:
+        if self.preconditioner is not None or distributed.strategy_of(self) is not None:
             self.jit_compile = False
 
     def compile_from_config(self, config):
@@ -182,6 +185,8 @@ class VMC(keras.Model):
 
     def train_step(self, data):
         del data  # VMC makes its own data.
+        if distributed.strategy_of(self) is not None:
+            return distributed.train_step(self)
         local_energies, log_prob, update = self._estimate()
         if self.preconditioner is not None:
             update = self.preconditioner.solve(
@@ -281,11 +286,17 @@ class VMC(keras.Model):
         validation.integer("steps_per_epoch", steps_per_epoch)
         if not self.compiled or getattr(self, "optimizer", None) is None:
             raise ValueError("Call `compile(optimizer=...)` before `fit`.")
-        self.optimizer.build(self.wavefunction.trainable_variables)
+        strategy = distributed.strategy_of(self)
+        data = tf.data.Dataset.from_tensors(0).repeat()
+        if strategy is not None:
+            distributed.samples_per_replica(self.n_samples, strategy.num_replicas_in_sync)
+            data = distributed.dataset(strategy)
+        with self.distribute_strategy.scope():
+            self.optimizer.build(self.wavefunction.trainable_variables)
         self.nonfinite_step.assign(-1)
         guard = _NonFiniteGuard()
         history = super().fit(
-            tf.data.Dataset.from_tensors(0).repeat(),
+            data,
             epochs=epochs,
             steps_per_epoch=steps_per_epoch,
             callbacks=[*(callbacks or []), guard],
@@ -315,7 +326,21 @@ class VMC(keras.Model):
         Returns:
             A `kerasnqs.vmc.Stats` with `mean`, `error_of_mean` and `variance`; a dict or
             list of them for a dict or list of operators; as `kerasnqs.estimate`.
+            Under a distribution strategy, the samples are split across its replicas
+            (`n_samples` must be a multiple of their number).
         """
+        strategy = distributed.strategy_of(self)
+        if strategy is not None:
+            return distributed.estimate(
+                strategy,
+                self.wavefunction,
+                self.hamiltonian if operator is None else operator,
+                n_samples,
+                seed=self.seed + 1 if seed is None else seed,
+                chunk_size=self._chunk_size_setting,
+                memory_budget=self.memory_budget,
+                covariance=covariance,
+            )
         return estimate(
             self.wavefunction,
             self.hamiltonian if operator is None else operator,
