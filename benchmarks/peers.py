@@ -55,6 +55,7 @@ import time
 
 import accuracy
 from netket_venv import HERE, ensure_netket
+from timing import wall_clock_budget
 
 HEISENBERG_6X6 = {
     "system": "heisenberg",
@@ -163,28 +164,6 @@ def positive(kind):
 
 
 # ---------------------------------------------------------------- the kerasnqs side
-
-
-def cosine_learning_rate(lr, elapsed, seconds, alpha=0.01):
-    """The recipe's cosine decay, from `lr` to `alpha * lr` over the wall-time budget."""
-    fraction = min(max(elapsed / seconds, 0.0), 1.0)
-    return lr * (alpha + (1 - alpha) * 0.5 * (1 + math.cos(math.pi * fraction)))
-
-
-def wall_clock_budget(seconds, start, lr):
-    """A Keras callback that decays the learning rate with time and stops at `seconds`."""
-    import keras
-
-    class WallClockBudget(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            elapsed = time.perf_counter() - start
-            self.model.optimizer.learning_rate.assign(cosine_learning_rate(lr, elapsed, seconds))
-
-        def on_train_batch_end(self, batch, logs=None):
-            if time.perf_counter() - start >= seconds:
-                self.model.stop_training = True
-
-    return WallClockBudget()
 
 
 def cheap_symmetries(settings):

@@ -1,5 +1,6 @@
 """Wall-clock timing shared by the benchmark scripts (imported as `timing`)."""
 
+import math
 import time
 
 import numpy as np
@@ -37,3 +38,25 @@ def fit_step_seconds(vmc, steps, warmup):
     start = time.perf_counter()
     vmc.fit(epochs=1, steps_per_epoch=warmup + steps + 1, callbacks=[timer], verbose=0)
     return timer.stamps[0] - start, list(np.diff(timer.stamps[warmup:]))
+
+
+def cosine_learning_rate(lr, elapsed, seconds, alpha=0.01):
+    """The recipe's cosine decay, from `lr` to `alpha * lr` over the wall-time budget."""
+    fraction = min(max(elapsed / seconds, 0.0), 1.0)
+    return lr * (alpha + (1 - alpha) * 0.5 * (1 + math.cos(math.pi * fraction)))
+
+
+def wall_clock_budget(seconds, start, lr):
+    """A Keras callback that decays the learning rate with time and stops at `seconds`."""
+    import keras
+
+    class WallClockBudget(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            elapsed = time.perf_counter() - start
+            self.model.optimizer.learning_rate.assign(cosine_learning_rate(lr, elapsed, seconds))
+
+        def on_train_batch_end(self, batch, logs=None):
+            if time.perf_counter() - start >= seconds:
+                self.model.stop_training = True
+
+    return WallClockBudget()

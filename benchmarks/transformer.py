@@ -12,8 +12,9 @@ Run from the repository root, niced on a shared machine:
 - `steps`: parameters and seconds per VMC step (500 samples, Adam, XLA) on the TFIM
   chain of 20 and 50 sites (h = 1, open) and the Heisenberg ring of 20 sites (sector
   `S^z = 0`), after a compiling warm-up step.
-- `equal-time`: each model trains for `--budget` seconds of wall time on each system,
-  then `estimate` with 20,000 samples gives the relative error against the exact energy.
+- `equal-time`: each model trains for `--budget` seconds of wall time on each of
+  `--systems` (Adam, or SR with `--sr`, the learning rate decaying over the budget); the
+  relative error of its exact `<H>` (20 sites) or of a 20,000-sample estimate (50).
 """
 
 import argparse
@@ -87,32 +88,47 @@ def bench_steps(repeats):
             )
 
 
-class _Deadline(keras.callbacks.Callback):
-    def __init__(self, seconds):
-        super().__init__()
-        self.deadline = time.perf_counter() + seconds
+def bench_equal_time(budget, systems, sr, kinds):
+    """Trains each model for `budget` seconds; prints the relative error of `<H>`.
 
-    def on_train_batch_end(self, batch, logs=None):
-        if time.perf_counter() > self.deadline:
-            self.model.stop_training = True
-
-
-def bench_equal_time(budget):
-    for system, make in SYSTEMS.items():
-        hamiltonian, magnetization = make()
+    The learning rate decays by a cosine over the wall-time budget (as in
+    benchmarks/peers.py): Adam from 1e-2, or with `sr` SGD from 0.05 preconditioned by
+    `kerasnqs.vmc.SR(1e-3)`. The energy of the trained state is summed exactly over its
+    configurations where they are at most 2^20 (the 20-site systems), else estimated
+    from 20,000 samples.
+    """
+    for system in systems:
+        hamiltonian, magnetization = SYSTEMS[system]()
         exact, _ = reference_energy(hamiltonian, magnetization)
         for label, model in models(hamiltonian.lattice, magnetization):
-            vmc = make_vmc(model, hamiltonian)
-            start = time.perf_counter()
-            history = vmc.fit(
-                epochs=10**6, steps_per_epoch=25, verbose=0, callbacks=[_Deadline(budget)]
+            if label.split()[0] not in kinds:
+                continue
+            preconditioner = kerasnqs.vmc.SR(1e-3) if sr else None
+            lr = 0.05 if sr else 1e-2
+            vmc = kerasnqs.VMC(
+                model, hamiltonian, n_samples=500, seed=0, preconditioner=preconditioner
             )
-            steps = 25 * len(history.history.get("energy", [])) if history else None
-            stats = kerasnqs.estimate(model, hamiltonian, 20_000)
-            error = abs(stats.mean - exact) / abs(exact)
+            optimizer = keras.optimizers.SGD(lr) if sr else keras.optimizers.Adam(lr)
+            vmc.compile(optimizer=optimizer, jit_compile=True)
+            start = time.perf_counter()
+            vmc.fit(
+                epochs=10**6,
+                steps_per_epoch=25,
+                verbose=0,
+                callbacks=[timing.wall_clock_budget(budget, start, lr)],
+            )
+            steps = int(vmc.optimizer.iterations.numpy())
+            seconds = time.perf_counter() - start
+            if hamiltonian.n_sites <= 20:
+                energy, how = kerasnqs.exact.expectation(model, hamiltonian), "exact <H>"
+            else:
+                stats = kerasnqs.estimate(model, hamiltonian, 20_000, jit_compile=True)
+                energy = stats.mean
+                how = f"MC +- {stats.error_of_mean / abs(exact):.0e}"
+            error = kerasnqs.exact.relative_error(energy, exact)
             print(
-                f"{system}, {label}: {time.perf_counter() - start:.0f} s, about {steps} steps, "
-                f"relative error {error:.1e} (+- {stats.error_of_mean / abs(exact):.0e})",
+                f"{system}, {label} + {'SR' if sr else 'Adam'}: {seconds:.0f} s, {steps} "
+                f"steps, relative error {error:.1e} ({how})",
                 flush=True,
             )
 
@@ -122,13 +138,18 @@ def main():
     parser.add_argument("what", choices=["sampling", "steps", "equal-time"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--budget", type=float, default=300.0, help="seconds per model")
+    parser.add_argument("--systems", nargs="+", choices=list(SYSTEMS), default=list(SYSTEMS))
+    parser.add_argument("--sr", action="store_true", help="equal-time: SR instead of Adam")
+    parser.add_argument(
+        "--models", nargs="+", choices=["rnn", "transformer"], default=["rnn", "transformer"]
+    )
     args = parser.parse_args()
     if args.what == "sampling":
         bench_sampling(args.repeats)
     elif args.what == "steps":
         bench_steps(args.repeats)
     else:
-        bench_equal_time(args.budget)
+        bench_equal_time(args.budget, args.systems, args.sr, args.models)
 
 
 if __name__ == "__main__":
