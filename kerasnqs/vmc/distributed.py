@@ -392,7 +392,7 @@ def host_bound_ops(function, *args):
 
     Args:
         function: a `tf.function`.
-        *args: the arguments (or `tf.TensorSpec`s) to trace it with.
+        *args: the arguments (or `tf.TensorSpec` objects) to trace it with.
 
     Returns:
         A list of `(op type, node name, device)`, empty when the step can stay on the
