@@ -72,4 +72,10 @@ def check_offline_math(app, exception):
 def setup(app):
     # After sphinx-mathjax-offline, which copies MathJax at `build-finished` too.
     app.connect("build-finished", check_offline_math, priority=900)
+    # sphinx-mathjax-offline (0.0.2) sets `mathjax_path` and copies files when the build
+    # has finished, which is safe in parallel builds, but its `setup` does not say so, and
+    # `sphinx-build -j` (which executes notebooks in parallel) would warn, an error under -W.
+    bundled = app.extensions.get("sphinx-mathjax-offline")
+    if bundled is not None:
+        bundled.parallel_read_safe = bundled.parallel_write_safe = True
     return {"parallel_read_safe": True, "parallel_write_safe": True}
