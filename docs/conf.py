@@ -26,6 +26,8 @@ extensions = [
     # the build if a page would still load it from the network.
     "sphinx-mathjax-offline",
     "offline_math",
+    # With `-j N`, the tutorials (executed where they are read) go to different readers.
+    "spread_notebooks",
     "myst_nb",
 ]
 
