@@ -80,7 +80,7 @@ RECIPES = {
 }
 """The base recipe of each row (the zoo's Adam recipe): a recipe file or a dict of keys."""
 
-SR_SETTINGS = {"sr": True, "lr": 0.05, "diag_shift": 1e-3, "units": 32}
+SR_SETTINGS = {"sr": True, "lr": 0.05, "diag_shift": 1e-4, "units": 32}
 KERASNQS_METHODS = {
     "kerasnqs-adam": {},
     "kerasnqs-sr": SR_SETTINGS,

@@ -25,7 +25,7 @@ TRAINING_DEFAULTS = {
     "steps": 1000,
     "lr": 1e-2,
     "sr": False,
-    "diag_shift": 1e-3,
+    "diag_shift": 1e-4,
     "seed": 0,
     "chunk_size": None,
     "eval_samples": 50000,
@@ -81,7 +81,7 @@ def add_parser(subparsers):
         help="precondition with stochastic reconfiguration (kerasnqs.vmc.SR) and train "
         "with SGD instead of Adam",
     )
-    group.add_argument("--diag-shift", type=float, help="SR diagonal shift (0.001)")
+    group.add_argument("--diag-shift", type=float, help="SR diagonal shift (0.0001)")
     group.add_argument("--seed", type=int, help="random seed (0)")
     group.add_argument(
         "--chunk-size",
