@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 from support import all_configurations, jacobian, sampler_p_value
 
-from kerasnqs import zoo
+from kerasnqs import seeds, zoo
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.models import TransformerWavefunction
 from kerasnqs.operators import TFIM
@@ -193,6 +193,28 @@ def test_eager_graph_and_xla_agree(jit_compile):
     np.testing.assert_array_equal(configs.numpy(), eager_configs.numpy())
     np.testing.assert_allclose(log_psi.numpy(), eager_log_psi.numpy(), atol=1e-5)
     np.testing.assert_allclose(recomputed.numpy(), model.log_psi(configs).numpy(), atol=1e-5)
+
+
+def test_sample_draws_shards_with_folded_seeds_the_same_eagerly_and_traced():
+    model = make_transformer(Chain(8), phase=True, magnetization=0)
+    seed = seeds.as_seed(5)
+    model.sample_shard_size = None  # one loop each: the reference draws
+    one_loop = model.sample(16, seed)[0].numpy()
+    shards = [model.sample(size, seeds.fold_in(seed, i))[0] for i, size in enumerate([16, 16, 8])]
+
+    model.sample_shard_size = 16  # 40 samples: shards of 16, 16 and 8
+    configs, log_psi = model.sample(40, seed)
+    assert configs.shape == (40, 8) and log_psi.shape == (40,)
+    np.testing.assert_allclose(log_psi.numpy(), model.log_psi(configs).numpy(), atol=1e-5)
+    # Shard i is what one loop draws with the seed fold_in(seed, i): a shard reusing
+    # the seed (every shard the same samples) or a shard left out would differ.
+    np.testing.assert_array_equal(configs.numpy(), np.concatenate(shards))
+    assert not np.array_equal(configs[:16].numpy(), configs[16:32].numpy())
+
+    traced_configs, _ = tf.function(lambda seed: model.sample(40, seed))(seed)
+    np.testing.assert_array_equal(traced_configs.numpy(), configs.numpy())
+    # At most one shard's worth: one loop with the seed itself, as without shards.
+    np.testing.assert_array_equal(model.sample(16, seed)[0].numpy(), one_loop)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,8 @@ from kerasnqs.operators.basis import n_down_spins
 
 # Compile `sample` with XLA when called eagerly (see benchmarks/sampling.py).
 JIT_COMPILE_SAMPLING = True
+# At most this many shards in one call of `sample` (see `sample_shard_size`).
+MAX_SAMPLE_SHARDS = 64
 # Segments of the path in `log_psi_of_flips`: more segments skip more shared work but
 # add loops (see benchmarks/NOTES.md).
 FLIP_SEGMENTS = 8
@@ -61,6 +63,15 @@ class AutoregressiveWavefunction(Wavefunction):
     eagerly, in a `tf.function` and under XLA. Called eagerly, `sample` compiles with
     XLA once per `n_samples`; `log_prob`, `log_psi`, `conditionals` and
     `log_psi_of_flips` are compiled without XLA so that one trace serves every batch.
+
+    A subclass whose step XLA runs on one core (small fused loops rather than matrix
+    products, such as attention over a cache) can set the class attribute
+    `sample_shard_size`: `sample(n)` then draws shards of at most that many samples
+    (of more when `n` would need more than 64 shards), shard `i` with the seed
+    `fold_in(seed, i)`, each its own XLA function, which
+    TensorFlow runs concurrently when `sample` is called eagerly (inside a traced
+    function the shards run one after the other and draw the same samples). A request
+    of at most `sample_shard_size` samples is one shard with the seed itself.
 
     The subclassing contract:
 
@@ -128,6 +139,9 @@ class AutoregressiveWavefunction(Wavefunction):
     >>> bool(np.allclose(model.log_psi(configs), log_psi, atol=1e-6))
     True
     """
+
+    sample_shard_size = None
+    """The most samples `sample` draws in one compiled loop; `None`: no limit."""
 
     def __init__(self, lattice, phase=False, magnetization=None, dtype="float32", **kwargs):
         dtype = validate_dtype(dtype)
@@ -253,8 +267,16 @@ class AutoregressiveWavefunction(Wavefunction):
         """
         n_samples = self._validate_n_samples(n_samples)
         seed = seeds.as_seed(seed)
-        sample = functools.partial(self._sample, n_samples)
-        return self._built_and_compiled(("sample", n_samples), sample, JIT_COMPILE_SAMPLING)(seed)
+        sizes = _shard_sizes(n_samples, self.sample_shard_size)
+        if len(sizes) == 1:
+            sample = functools.partial(self._sample, n_samples)
+            return self._built_and_compiled(("sample", n_samples), sample, JIT_COMPILE_SAMPLING)(
+                seed
+            )
+        # Eagerly: one graph (without XLA) calling an XLA function per shard, which
+        # TensorFlow's inter-op threads run concurrently.
+        shards = functools.partial(self._sample_in_shards, sizes, loops.executing_eagerly())
+        return self._built_and_compiled(("sample", sizes), shards)(seed)
 
     def get_config(self):
         config = super().get_config()
@@ -303,6 +325,23 @@ class AutoregressiveWavefunction(Wavefunction):
         )
         configs = ops.take(ops.transpose(spins), self._step_of_site, axis=1)
         return configs, self._combine(carry.log_prob, carry.phase)
+
+    def _sample_in_shards(self, sizes, compile_shards, seed):
+        """Draws shard `i` of `sizes[i]` samples with the seed `fold_in(seed, i)`; joins them."""
+        configs, log_psi = [], []
+        for index, size in enumerate(sizes):
+            draw = functools.partial(self._sample, size)
+            if compile_shards:
+                key = ("sample", size)  # the cache entry of `sample(size)` itself
+                if key not in self._compiled_functions:
+                    self._compiled_functions[key] = loops.compile_function(
+                        draw, JIT_COMPILE_SAMPLING
+                    )
+                draw = self._compiled_functions[key]
+            shard_configs, shard_log_psi = draw(seeds.fold_in(seed, index))
+            configs.append(shard_configs)
+            log_psi.append(shard_log_psi)
+        return ops.concatenate(configs, axis=0), ops.concatenate(log_psi, axis=0)
 
     def _log_psi_of_flips(self, flip_masks, configs):
         n_masks = flip_masks.shape[0]
@@ -417,6 +456,19 @@ class AutoregressiveWavefunction(Wavefunction):
             return 0.5 * log_prob
         complex_dtype = {"float32": "complex64", "float64": "complex128"}[self.compute_dtype]
         return ops.cast(0.5 * log_prob, complex_dtype) + ops.cast(phase, complex_dtype) * 1j
+
+
+def _shard_sizes(n_samples, shard_size):
+    """`n_samples` split into shards of `shard_size` and a last, smaller one, as a tuple.
+
+    Beyond `MAX_SAMPLE_SHARDS * shard_size` samples the shards grow instead, so that the
+    graph holds at most `MAX_SAMPLE_SHARDS` loops.
+    """
+    if shard_size is None or n_samples <= shard_size:
+        return (n_samples,)
+    shard_size = max(shard_size, -(-n_samples // MAX_SAMPLE_SHARDS))
+    full, rest = divmod(n_samples, shard_size)
+    return (shard_size,) * full + ((rest,) if rest else ())
 
 
 def _validate_phase(phase):

@@ -70,6 +70,11 @@ class TransformerWavefunction(AutoregressiveWavefunction):
     True
     """
 
+    sample_shard_size = 256
+    """`sample` draws at most 256 samples per compiled loop, in concurrent shards: XLA runs
+    the cached attention's small loops on one core, and shards of about 250 samples
+    were fastest (`benchmarks/attention_step.py`)."""
+
     def __init__(
         self,
         lattice,
