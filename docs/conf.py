@@ -27,7 +27,7 @@ extensions = [
     "sphinx-mathjax-offline",
     "offline_math",
     # With `-j N`, the tutorials (executed where they are read) go to different readers.
-    "spread_notebooks",
+    "parallel_notebooks",
     "myst_nb",
 ]
 
@@ -46,6 +46,10 @@ napoleon_numpy_docstring = False
 # Tutorials are MyST-Markdown notebooks executed at build time; unchanged ones are
 # taken from the execution cache. A tutorial that raises fails the build.
 nb_execution_mode = "cache"
+# Named here so that `parallel_notebooks` can create it before parallel readers start.
+nb_execution_cache_path = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "_build", ".jupyter_cache"
+)
 nb_execution_timeout = 900
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True

@@ -1,13 +1,18 @@
-"""A Sphinx extension that spreads the executed tutorials over parallel readers.
+"""A Sphinx extension that lets `sphinx-build -j N` execute the tutorials in parallel.
 
-With `sphinx-build -j N`, Sphinx reads the documents in chunks of consecutive names,
-one chunk per worker process at a time, and MyST-NB executes a notebook where it is
-read. In name order the tutorials are consecutive, so one worker would execute them
-all in turn while the others read API pages. `spread_tutorials` reorders the names
-before reading so that tutorial `i` falls into chunk `i mod n_chunks`; the output does
-not depend on the order.
+Sphinx reads the documents in chunks of consecutive names, one chunk per worker
+process at a time, and MyST-NB executes a notebook where it is read. Before the
+workers start, in the main process:
+
+- `spread_tutorials` reorders the names so that tutorial `i` falls into chunk
+  `i mod n_chunks`: in name order the tutorials are consecutive, and one worker would
+  execute them all in turn while the others read API pages. The output does not
+  depend on the order.
+- `create_execution_cache` creates MyST-NB's jupyter-cache (`nb_execution_cache_path`):
+  each worker creates it when missing, and two at once fail with `FileExistsError`.
 """
 
+import jupyter_cache
 from sphinx.util.parallel import make_chunks
 
 TUTORIALS = "tutorials/"
@@ -50,6 +55,13 @@ def spread_tutorials(app, env, docnames):
     docnames[:] = spread(list(docnames), sizes, lambda name: name.startswith(TUTORIALS))
 
 
+def create_execution_cache(app, env, docnames):
+    """`env-before-read-docs` handler: creates the execution cache's folder and database."""
+    if app.config.nb_execution_mode == "cache" and app.config.nb_execution_cache_path:
+        jupyter_cache.get_cache(app.config.nb_execution_cache_path).db  # noqa: B018 (creates it)
+
+
 def setup(app):
+    app.connect("env-before-read-docs", create_execution_cache)
     app.connect("env-before-read-docs", spread_tutorials)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

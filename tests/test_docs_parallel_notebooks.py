@@ -9,7 +9,7 @@ from sphinx.util.parallel import make_chunks
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))
-spread_notebooks = importlib.import_module("spread_notebooks")
+parallel_notebooks = importlib.import_module("parallel_notebooks")
 
 
 def _is_tutorial(name):
@@ -24,7 +24,7 @@ def test_tutorials_go_round_robin_into_the_parallel_chunks(n_tutorials, n_others
         + [f"tutorials/{i:02d}" for i in range(n_tutorials)]
     )
     sizes = [len(chunk) for chunk in make_chunks(names, n_jobs)]
-    spread = spread_notebooks.spread(names, sizes, _is_tutorial)
+    spread = parallel_notebooks.spread(names, sizes, _is_tutorial)
     assert sorted(spread) == names
     counts, start = [], 0
     for size in sizes:
@@ -39,5 +39,5 @@ def test_the_order_is_left_alone_without_parallel_reading():
         parallel = 1
 
     names = ["tutorials/01", "api/a", "tutorials/02"]
-    spread_notebooks.spread_tutorials(App(), None, names)
+    parallel_notebooks.spread_tutorials(App(), None, names)
     assert names == ["tutorials/01", "api/a", "tutorials/02"]
