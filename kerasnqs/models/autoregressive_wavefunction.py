@@ -68,10 +68,10 @@ class AutoregressiveWavefunction(Wavefunction):
     products, such as attention over a cache) can set the class attribute
     `sample_shard_size`: `sample(n)` then draws shards of at most that many samples
     (of more when `n` would need more than 64 shards), shard `i` with the seed
-    `fold_in(seed, i)`, each its own XLA function, which
-    TensorFlow runs concurrently when `sample` is called eagerly (inside a traced
-    function the shards run one after the other and draw the same samples). A request
-    of at most `sample_shard_size` samples is one shard with the seed itself.
+    `fold_in(seed, i)`, each its own XLA function, which TensorFlow runs concurrently
+    when `sample` is called eagerly (inside a traced function the shards run one after
+    the other and draw the same samples). A request of at most `sample_shard_size`
+    samples is one shard with the seed itself.
 
     The subclassing contract:
 
@@ -331,13 +331,8 @@ class AutoregressiveWavefunction(Wavefunction):
         configs, log_psi = [], []
         for index, size in enumerate(sizes):
             draw = functools.partial(self._sample, size)
-            if compile_shards:
-                key = ("sample", size)  # the cache entry of `sample(size)` itself
-                if key not in self._compiled_functions:
-                    self._compiled_functions[key] = loops.compile_function(
-                        draw, JIT_COMPILE_SAMPLING
-                    )
-                draw = self._compiled_functions[key]
+            if compile_shards:  # the cache entry of `sample(size)` itself
+                draw = self._cached_function(("sample", size), draw, JIT_COMPILE_SAMPLING)
             shard_configs, shard_log_psi = draw(seeds.fold_in(seed, index))
             configs.append(shard_configs)
             log_psi.append(shard_log_psi)

@@ -134,6 +134,10 @@ class Wavefunction(keras.Model):
         """
         if not loops.executing_eagerly():
             return fn
+        return self._cached_function(key, fn, jit_compile)
+
+    def _cached_function(self, key, fn, jit_compile=False):
+        """The `tf.function` of `fn` cached under `key`, made on the first call."""
         if key not in self._compiled_functions:
             self._compiled_functions[key] = loops.compile_function(fn, jit_compile)
         return self._compiled_functions[key]
