@@ -17,10 +17,16 @@ from kerasnqs.vmc import log_derivatives
 SMALL = {"d_model": 8, "n_heads": 2}
 
 
-def make_transformer(lattice, seed=0, scale=0.5, **kwargs):
-    """A small model with fixed random weights, far from the uniform distribution."""
+def make_transformer(lattice, seed=0, scale=0.5, segment_length=None, **kwargs):
+    """A small model with fixed random weights, far from the uniform distribution.
+
+    `segment_length` overrides the model's loops of 10 steps, which would leave the
+    small lattices of these tests in one loop.
+    """
     keras.utils.set_random_seed(seed)
     model = TransformerWavefunction(lattice, **{**SMALL, **kwargs})
+    if segment_length is not None:
+        model.segment_length = segment_length
     rng = np.random.default_rng(seed)
     for weight in model.weights:
         weight.assign(scale * rng.normal(size=weight.shape))
@@ -91,6 +97,8 @@ NORMALIZATION_CASES = [
     pytest.param(Square(3, 2), {"magnetization": -1}, id="square3x2-m-1"),
     pytest.param(Square(3), {"phase": True, "n_layers": 1}, id="square3x3-complex"),
     pytest.param(Square(3), {"magnetization": 0.5, "dtype": "float64"}, id="square3x3-m0.5-f64"),
+    pytest.param(Chain(7), {"phase": True, "segment_length": 3}, id="chain7-segments-3-3-1"),
+    pytest.param(Square(3, 2), {"magnetization": 0, "segment_length": 2}, id="square3x2-segments"),
 ]
 
 
@@ -113,6 +121,9 @@ def test_log_prob_sums_to_one_over_all_configurations(lattice, kwargs):
         pytest.param(Chain(6), {}, id="chain6-real"),
         pytest.param(Chain(5), {"phase": True, "n_layers": 3}, id="chain5-complex-3-layers"),
         pytest.param(Square(3, 2), {"phase": True}, id="square3x2-complex"),
+        pytest.param(Chain(7), {"segment_length": 1}, id="chain7-segments-of-1"),
+        pytest.param(Chain(8), {"phase": True, "segment_length": 3}, id="chain8-segments-3-3-2"),
+        pytest.param(Square(3), {"n_layers": 3, "segment_length": 4}, id="square3x3-segments"),
     ],
 )
 def test_log_psi_matches_a_full_sequence_transformer_with_a_causal_mask(lattice, kwargs):
@@ -127,6 +138,7 @@ def test_log_psi_matches_a_full_sequence_transformer_with_a_causal_mask(lattice,
     [
         pytest.param(Chain(6), {}, id="chain6"),
         pytest.param(Square(3, 2), {"magnetization": -1, "n_layers": 1}, id="square3x2-m-1"),
+        pytest.param(Chain(7), {"magnetization": 0.5, "segment_length": 3}, id="chain7-segments"),
     ],
 )
 def test_sample_frequencies_match_the_probabilities(lattice, kwargs):
@@ -179,9 +191,10 @@ def test_float32_and_float64_models_agree_and_give_their_dtypes():
     np.testing.assert_allclose(single.log_psi(configs), double.log_psi(configs), atol=1e-5)
 
 
+@pytest.mark.parametrize("segment_length", [None, 3], ids=["one-loop", "segments"])
 @pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
-def test_eager_graph_and_xla_agree(jit_compile):
-    model = make_transformer(Chain(8), phase=True, magnetization=0)
+def test_eager_graph_and_xla_agree(jit_compile, segment_length):
+    model = make_transformer(Chain(8), phase=True, magnetization=0, segment_length=segment_length)
 
     @tf.function(jit_compile=jit_compile)
     def sample_and_evaluate(seed):
@@ -222,6 +235,9 @@ def test_sample_draws_shards_with_folded_seeds_the_same_eagerly_and_traced():
     [
         pytest.param(Chain(9), {"phase": True}, "single", id="chain-complex-single"),
         pytest.param(Square(3), {"magnetization": 0.5}, "pairs", id="square-m0.5-pairs"),
+        # Loops of 4 steps (0, 4, 8) cut across the flips' segments (about 0, 1, 2, ...).
+        pytest.param(Chain(9), {"segment_length": 4}, "single", id="chain-segments-single"),
+        pytest.param(Square(3), {"segment_length": 2}, "pairs", id="square-segments-pairs"),
     ],
 )
 def test_log_psi_of_flips_equals_log_psi_of_the_flipped_configurations(lattice, kwargs, flips):
@@ -249,6 +265,7 @@ def test_log_psi_of_flips_equals_log_psi_of_the_flipped_configurations(lattice, 
     [
         pytest.param(Chain(5), {"phase": True}, id="chain-complex"),
         pytest.param(Square(2, 3), {"magnetization": 0, "n_layers": 1}, id="square-sector"),
+        pytest.param(Chain(5), {"phase": True, "segment_length": 2}, id="chain-segments"),
     ],
 )
 def test_log_derivatives_equal_per_configuration_gradients(lattice, kwargs):

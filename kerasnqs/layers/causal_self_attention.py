@@ -25,9 +25,17 @@ class CausalSelfAttention(keras.layers.Layer):
 
     with `head_dim = d_model / n_heads`. Evaluating positions `0, 1, ..., p` in turn
     gives the same outputs as a masked (causal) attention over the whole sequence, at
-    the cost of one query per position. The cache holds the keys and values of
-    every position, `(batch, n_heads, length, head_dim)` each, zeros where not yet
-    written; `initial_cache` makes it.
+    the cost of one query per position.
+
+    The cache covers the positions in segments: `(written_keys, written_values, keys,
+    values)`, each `(batch, n_heads, length, head_dim)`. The written part holds the
+    keys and values of the finished segments, positions `0 .. start - 1`; the current
+    segment holds positions `start .. start + length - 1`, zeros where not yet written.
+    The query attends over all written positions and over the current segment up to
+    `p`, so a step reads the positions it needs and not the whole sequence.
+    `initial_cache` makes the cache of the first segment and `next_segment` moves a
+    finished segment into the written part. (One segment of all positions is a plain
+    masked cache.)
 
     Args:
         d_model: the size of inputs and outputs, an integer >= 1.
@@ -39,10 +47,13 @@ class CausalSelfAttention(keras.layers.Layer):
     >>> from keras import ops
     >>> from kerasnqs.layers import CausalSelfAttention
     >>> attention = CausalSelfAttention(8, n_heads=2)
-    >>> cache = attention.initial_cache(3, length=5)
+    >>> cache = attention.initial_cache(3, length=2)
     >>> y, cache = attention(ops.ones((3, 8)), cache, position=0)
-    >>> tuple(y.shape), tuple(cache[0].shape)
-    ((3, 8), (3, 2, 5, 4))
+    >>> y, cache = attention(ops.ones((3, 8)), cache, position=1)
+    >>> cache = attention.next_segment(cache, length=3)
+    >>> y, cache = attention(ops.ones((3, 8)), cache, position=2)
+    >>> tuple(y.shape), [tuple(part.shape) for part in cache[::2]]
+    ((3, 8), [(3, 2, 2, 4), (3, 2, 3, 4)])
     """
 
     def __init__(self, d_model, n_heads, **kwargs):
@@ -68,25 +79,52 @@ class CausalSelfAttention(keras.layers.Layer):
         self.output_bias = self.add_weight(name="output_bias", shape=(d,), initializer="zeros")
 
     def initial_cache(self, batch_size, length):
-        """Zero keys and values `(batch_size, n_heads, length, head_dim)`, as a pair."""
+        """The empty cache of a first segment of `length` positions (nothing written)."""
+        return (*self._zeros(batch_size, 0), *self._zeros(batch_size, length))
+
+    def next_segment(self, cache, length):
+        """The cache of the segment after the current one, which must be finished.
+
+        The current segment's keys and values join the written ones, and the next
+        segment gets `length` empty positions.
+        """
+        written_keys, written_values, keys, values = cache
+        return (
+            ops.concatenate([written_keys, keys], axis=2),
+            ops.concatenate([written_values, values], axis=2),
+            *self._zeros(ops.shape(keys)[0], length),
+        )
+
+    def _zeros(self, batch_size, length):
         shape = (batch_size, self.n_heads, length, self.head_dim)
         return (ops.zeros(shape, self.compute_dtype), ops.zeros(shape, self.compute_dtype))
 
     def call(self, inputs, cache, position):
-        keys, values = cache
-        length = keys.shape[2]
+        written_keys, written_values, keys, values = cache
+        start, length = written_keys.shape[2], keys.shape[2]
         query, key, value = ops.split(dense(inputs, self.qkv_kernel, self.qkv_bias), 3, axis=-1)
         heads = (-1, self.n_heads, self.head_dim)
         query, key, value = (ops.reshape(t, heads) for t in (query, key, value))
-        at_position = ops.reshape(ops.arange(length) == position, (1, 1, length, 1))
+        query = query / ops.cast(math.sqrt(self.head_dim), query.dtype)
+        offset = position - start
+        at_position = ops.reshape(ops.arange(length) == offset, (1, 1, length, 1))
         keys = ops.where(at_position, key[:, :, None, :], keys)
         values = ops.where(at_position, value[:, :, None, :], values)
-        scores = ops.einsum("bhd,bhld->bhl", query, keys) / math.sqrt(self.head_dim)
-        visible = ops.reshape(ops.arange(length) <= position, (1, 1, length))
+        scores = ops.einsum("bhd,bhld->bhl", query, keys)
+        visible = ops.reshape(ops.arange(length) <= offset, (1, 1, length))
         scores = ops.where(visible, scores, ops.cast(-1e9, scores.dtype))
-        attended = ops.einsum("bhl,bhld->bhd", ops.softmax(scores, axis=-1), values)
+        if start:  # the written positions are all visible
+            written_scores = ops.einsum("bhd,bhld->bhl", query, written_keys)
+            scores = ops.concatenate([written_scores, scores], axis=-1)
+        weights = ops.softmax(scores, axis=-1)
+        attended = ops.einsum("bhl,bhld->bhd", weights[..., start:], values)
+        if start:
+            attended = attended + ops.einsum("bhl,bhld->bhd", weights[..., :start], written_values)
         merged = ops.reshape(attended, (-1, self.d_model))
-        return dense(merged, self.output_kernel, self.output_bias), (keys, values)
+        return (
+            dense(merged, self.output_kernel, self.output_bias),
+            (written_keys, written_values, keys, values),
+        )
 
     def get_config(self):
         config = super().get_config()

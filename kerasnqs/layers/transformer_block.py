@@ -72,8 +72,12 @@ class TransformerBlock(keras.layers.Layer):
         )
 
     def initial_cache(self, batch_size, length):
-        """The attention's empty key/value cache for `length` positions."""
+        """The attention's empty key/value cache of a first segment of `length` positions."""
         return self.attention.initial_cache(batch_size, length)
+
+    def next_segment(self, cache, length):
+        """The attention's cache of the next segment, of `length` positions."""
+        return self.attention.next_segment(cache, length)
 
     def call(self, inputs, cache, position):
         attended, cache = self.attention(self.attention_norm(inputs), cache, position=position)

@@ -24,7 +24,8 @@ FLIP_SEGMENTS = 8
 
 # What the loop over steps carries: the model's own state, the spin taken at the
 # previous step (int32), the number of down spins so far, and the running sums of
-# log-conditionals and phases; every leaf has a batch axis.
+# log-conditionals and phases (an empty tuple without phases: XLA failed to compile
+# three or more loops carrying the same unchanged zeros); every leaf has a batch axis.
 _Carry = collections.namedtuple("_Carry", ["state", "spin", "n_down", "log_prob", "phase"])
 
 
@@ -92,6 +93,9 @@ class AutoregressiveWavefunction(Wavefunction):
       states are joined along the batch, for the prefix reuse of
       `log_psi_of_flips`. The defaults handle tensors with the batch on axis 0 and
       rolling windows; override them for another layout.
+    - With `segment_length` set, `start_segment(state, start, length)` returns the
+      state for the segment of `length` steps from `start` (called before every
+      segment but the first; `initial_state` makes the first one's state).
     - `build()` builds the model's layers and weights; the public methods call it
       when the model is not built yet. The output heads
       `SoftmaxHead` and `SoftsignHead` are there to be used: `make_heads()` creates
@@ -143,6 +147,9 @@ class AutoregressiveWavefunction(Wavefunction):
     sample_shard_size = None
     """The most samples `sample` draws in one compiled loop; `None`: no limit."""
 
+    segment_length = None
+    """The steps of each loop over the path (see `start_segment`); `None`: one loop."""
+
     def __init__(self, lattice, phase=False, magnetization=None, dtype="float32", **kwargs):
         dtype = validate_dtype(dtype)
         super().__init__(lattice, dtype=dtype, **kwargs)
@@ -167,6 +174,10 @@ class AutoregressiveWavefunction(Wavefunction):
     def step(self, step, state, previous_spin):
         """Returns `(logits, phases, state)` of one step (see the class docstring)."""
         raise NotImplementedError(f"{type(self).__name__} must implement `step`.")
+
+    def start_segment(self, state, start, length):
+        """The state for the `length` steps from `start`; by default `state` itself."""
+        return state
 
     def tile_state_rows(self, state, rows, multiples):
         """The first `rows` batch rows of `state`, repeated `multiples` times."""
@@ -317,9 +328,10 @@ class AutoregressiveWavefunction(Wavefunction):
         def output(spin, log_conditional):
             return (spin,)
 
-        carry, (spins,) = loops.run_steps(
+        carry, (spins,) = self._run_path(
             functools.partial(self._carry_step, choose_spin=draw, output=output),
             self._initial_carry(n_samples),
+            0,
             self.n_sites,
             output_specs=(((n_samples,), "int32"),),
         )
@@ -379,13 +391,35 @@ class AutoregressiveWavefunction(Wavefunction):
         def given(step, log_conditional):
             return ops.take(spins_by_step, step, axis=0)
 
-        carry, _ = loops.run_steps(
+        carry, _ = self._run_path(
             functools.partial(self._carry_step, choose_spin=given, output=lambda *_: ()),
             carry,
+            int(start),
             int(stop),
-            start=int(start),
         )
         return carry
+
+    def _run_path(self, step_fn, carry, start, stop, output_specs=()):
+        """Runs steps `start .. stop - 1` (`loops.run_steps`), a loop per model segment.
+
+        The carry passed in and returned is the one before `start_segment` of a segment
+        starting at `start` or `stop`: a path run in consecutive pieces starts every
+        segment once.
+        """
+        bounds = [start, stop]
+        if self.segment_length is not None:
+            bounds = sorted({start, stop, *range(0, self.n_sites, self.segment_length)})
+            bounds = [bound for bound in bounds if start <= bound <= stop]
+        pieces = []
+        for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+            if first > 0 and self.segment_length is not None and first % self.segment_length == 0:
+                length = min(self.segment_length, self.n_sites - first)
+                carry = carry._replace(state=self.start_segment(carry.state, first, length))
+            carry, outputs = loops.run_steps(step_fn, carry, last, output_specs, start=first)
+            pieces.append(outputs)
+        if len(pieces) == 1:
+            return carry, pieces[0]
+        return carry, tuple(ops.concatenate(parts, axis=0) for parts in zip(*pieces, strict=True))
 
     def _teacher_forced(self, configs, collect_conditionals=False):
         """Runs the model along the path reading the spins of `configs`."""
@@ -399,9 +433,10 @@ class AutoregressiveWavefunction(Wavefunction):
 
         batch_size = ops.shape(configs)[0]
         specs = (((configs.shape[0], 2), self.compute_dtype),) if collect_conditionals else ()
-        return loops.run_steps(
+        return self._run_path(
             functools.partial(self._carry_step, choose_spin=given, output=output),
             self._initial_carry(batch_size),
+            0,
             self.n_sites,
             output_specs=specs,
         )
@@ -414,7 +449,7 @@ class AutoregressiveWavefunction(Wavefunction):
             spin=ops.zeros((batch_size,), "int32"),
             n_down=ops.zeros((batch_size,), "int32"),
             log_prob=zeros,
-            phase=zeros,
+            phase=zeros if self.phase else (),
         )
 
     def _carry_step(self, step, carry, choose_spin, output):

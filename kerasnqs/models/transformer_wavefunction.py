@@ -70,6 +70,11 @@ class TransformerWavefunction(AutoregressiveWavefunction):
     True
     """
 
+    segment_length = 10
+    """The path runs in loops of 10 steps; a step attends over the keys and values of the
+    finished loops and of its own, not over empty slots for the whole path
+    (`benchmarks/attention_step.py`: 1.6x faster sampling of 100 sites)."""
+
     sample_shard_size = 256
     """`sample` draws at most 256 samples per compiled loop, in concurrent shards: XLA runs
     the cached attention's small loops on one core, and shards of about 250 samples
@@ -109,8 +114,15 @@ class TransformerWavefunction(AutoregressiveWavefunction):
         self.built = True
 
     def initial_state(self, batch_size):
-        """Every block's empty key/value cache for the `n_sites` steps."""
-        return tuple(block.initial_cache(batch_size, self.n_sites) for block in self.blocks)
+        """Every block's empty key/value cache of the first segment."""
+        length = min(self.segment_length, self.n_sites)
+        return tuple(block.initial_cache(batch_size, length) for block in self.blocks)
+
+    def start_segment(self, state, start, length):
+        """Every block's cache with the finished segment written and `length` new slots."""
+        return tuple(
+            block.next_segment(cache, length) for block, cache in zip(self.blocks, state, strict=True)
+        )
 
     def step(self, step, state, previous_spin):
         """Embeds the previous spin and the position, runs the blocks and the heads."""
