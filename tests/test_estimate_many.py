@@ -129,3 +129,18 @@ def test_vmc_estimate_passes_a_dict_and_covariance_on(monkeypatch):
     (args, kwargs) = calls[0]
     assert args[1] is OPERATORS
     assert kwargs["covariance"] is True
+
+
+def test_xla_estimates_of_operators_with_several_flip_loops_equal_the_graph_ones():
+    """Four operators that each run `log_psi_of_flips` compile into one XLA function.
+
+    A phase-free model once carried a constant phase sum through every loop, and XLA
+    failed to compile three or more loops that carried the same constant ("Cannot find
+    body function ..._const_0").
+    """
+    model = make_model(CHAIN, units=4, phase=False, scale=0.5)
+    operators = [Heisenberg(CHAIN), PauliSum.parse(8, "X3"), ENERGY, YY]
+    graph = kerasnqs.estimate(model, operators, n_samples=200, seed=SEED)
+    xla = kerasnqs.estimate(model, operators, n_samples=200, seed=SEED, jit_compile=True)
+    for graph_stats, xla_stats in zip(graph, xla):
+        np.testing.assert_allclose(xla_stats.mean, graph_stats.mean, rtol=1e-5)
