@@ -142,5 +142,5 @@ def test_xla_estimates_of_operators_with_several_flip_loops_equal_the_graph_ones
     operators = [Heisenberg(CHAIN), PauliSum.parse(8, "X3"), ENERGY, YY]
     graph = kerasnqs.estimate(model, operators, n_samples=200, seed=SEED)
     xla = kerasnqs.estimate(model, operators, n_samples=200, seed=SEED, jit_compile=True)
-    for graph_stats, xla_stats in zip(graph, xla):
+    for graph_stats, xla_stats in zip(graph, xla, strict=True):
         np.testing.assert_allclose(xla_stats.mean, graph_stats.mean, rtol=1e-5)

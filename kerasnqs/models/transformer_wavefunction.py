@@ -121,7 +121,8 @@ class TransformerWavefunction(AutoregressiveWavefunction):
     def start_segment(self, state, start, length):
         """Every block's cache with the finished segment written and `length` new slots."""
         return tuple(
-            block.next_segment(cache, length) for block, cache in zip(self.blocks, state, strict=True)
+            block.next_segment(cache, length)
+            for block, cache in zip(self.blocks, state, strict=True)
         )
 
     def step(self, step, state, previous_spin):
