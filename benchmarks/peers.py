@@ -13,7 +13,8 @@ them, free of sampling noise. Methods:
   cosine decay over the wall-time budget instead of over the steps. The energy comes
   from `--eval-samples` exact samples.
 - `kerasnqs-sr`: the same system with stochastic reconfiguration (`kerasnqs.vmc.SR`)
-  and SGD, with the settings of `KERASNQS_METHODS`.
+  and SGD, with the settings of `KERASNQS_METHODS`. `--set diag_shift_final=X` makes
+  the diagonal shift decay geometrically from `diag_shift` to `X` over the budget.
 - `kerasnqs-sr-sym`: SR on the symmetrized RNN (`kerasnqs.models.SymmetricWavefunction`)
   over the row's cheap symmetries.
 - `rbmsymm-sr`: NetKet's `RBMSymm(alpha=4)` with Metropolis sampling and SGD 0.02
@@ -41,6 +42,7 @@ Usage:
     python benchmarks/peers.py --only heisenberg-chain-20-pbc --seconds 10
     python benchmarks/peers.py --methods kerasnqs-sr rbmsymm-sr --markdown runs/peers.md
     python benchmarks/peers.py --only tfim-chain-20-h1 --set units=48 --set lr=0.005
+    python benchmarks/peers.py --only heisenberg-chain-20-pbc --set diag_shift_final=1e-5
     python benchmarks/peers.py --check-conventions
 """
 
@@ -55,7 +57,7 @@ import time
 
 import accuracy
 from netket_venv import HERE, ensure_netket
-from timing import wall_clock_budget
+from timing import wall_clock_budget, wall_clock_shift
 
 HEISENBERG_6X6 = {
     "system": "heisenberg",
@@ -197,7 +199,11 @@ def train_kerasnqs(recipe, seconds, eval_samples):
     wavefunction = train.symmetrize(wavefunction, symmetries, hamiltonian)
 
     start = time.perf_counter()
-    preconditioner = kerasnqs.vmc.SR(settings["diag_shift"]) if settings["sr"] else None
+    shift = settings["diag_shift"]
+    shift_schedule = None
+    if settings.get("diag_shift_final") is not None:
+        shift = shift_schedule = wall_clock_shift(shift, settings["diag_shift_final"])
+    preconditioner = kerasnqs.vmc.SR(shift) if settings["sr"] else None
     vmc = kerasnqs.VMC(
         wavefunction,
         hamiltonian,
@@ -208,7 +214,7 @@ def train_kerasnqs(recipe, seconds, eval_samples):
     )
     optimizer = keras.optimizers.SGD if settings["sr"] else keras.optimizers.Adam
     vmc.compile(optimizer=optimizer(settings["lr"]), jit_compile=True)
-    budget = wall_clock_budget(seconds, start, settings["lr"])
+    budget = wall_clock_budget(seconds, start, settings["lr"], shift=shift_schedule)
     vmc.fit(
         epochs=10**6, steps_per_epoch=settings["steps_per_epoch"], callbacks=[budget], verbose=0
     )
@@ -220,7 +226,13 @@ def train_kerasnqs(recipe, seconds, eval_samples):
     label = f"kerasnqs RNN {settings['units']}" + (" phase" if settings["phase"] else "")
     if symmetries:
         label += f" ({','.join(symmetries)})"
-    label += f" + SR {settings['diag_shift']:g}, SGD" if settings["sr"] else " + Adam"
+    if settings["sr"]:
+        label += f" + SR {settings['diag_shift']:g}"
+        if settings.get("diag_shift_final") is not None:
+            label += f" to {settings['diag_shift_final']:g}"
+        label += ", SGD"
+    else:
+        label += " + Adam"
     return {
         "label": label,
         "energy": float(stats.mean.real),

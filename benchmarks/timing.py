@@ -46,14 +46,40 @@ def cosine_learning_rate(lr, elapsed, seconds, alpha=0.01):
     return lr * (alpha + (1 - alpha) * 0.5 * (1 + math.cos(math.pi * fraction)))
 
 
-def wall_clock_budget(seconds, start, lr):
-    """A Keras callback that decays the learning rate with time and stops at `seconds`."""
+def wall_clock_shift(initial, final):
+    """A diagonal shift for `kerasnqs.vmc.SR` that decays with the wall-time budget.
+
+    `lambda = initial * (final / initial) ** fraction`, where `fraction` (from 0 to 1) is
+    the elapsed part of the budget, set by `wall_clock_budget(..., shift=...)`.
+    """
+    import keras
+
+    class WallClockShift(keras.optimizers.schedules.LearningRateSchedule):
+        def __init__(self):
+            self.fraction = keras.Variable(0.0, dtype="float64", trainable=False)
+
+        def __call__(self, step):
+            return initial * (final / initial) ** self.fraction
+
+        def get_config(self):
+            return {"initial": initial, "final": final}
+
+    return WallClockShift()
+
+
+def wall_clock_budget(seconds, start, lr, shift=None):
+    """A Keras callback that decays the learning rate with time and stops at `seconds`.
+
+    `shift`, a `wall_clock_shift`, is told the elapsed fraction of the budget too.
+    """
     import keras
 
     class WallClockBudget(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
             elapsed = time.perf_counter() - start
             self.model.optimizer.learning_rate.assign(cosine_learning_rate(lr, elapsed, seconds))
+            if shift is not None:
+                shift.fraction.assign(min(elapsed / seconds, 1.0))
 
         def on_train_batch_end(self, batch, logs=None):
             if time.perf_counter() - start >= seconds:
