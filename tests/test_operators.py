@@ -188,6 +188,27 @@ def test_majumdar_ghosh_chain_has_energy_minus_three_n_over_eight(n):
     assert lowest == pytest.approx(-3 * n / 8, abs=1e-10)
 
 
+@pytest.mark.parametrize("shift", [0, 1], ids=["bonds-2i-2i+1", "bonds-2i+1-2i+2"])
+def test_majumdar_ghosh_dimer_states_are_marshall_positive_ground_states(shift):
+    # Why the J1-J2 ring at j2 = 0.5 needs no phase: with the Marshall rotation, both
+    # dimer coverings are ground states (-3n/8) with amplitudes of one sign.
+    n = 12
+    configs = operators.indices_to_configs(np.arange(2**n), n).astype(int)
+    amplitudes = np.ones(2**n)
+    for first in range(shift, n, 2):
+        a, b = configs[:, first], configs[:, (first + 1) % n]
+        amplitudes *= (a != b) * np.where(a == 0, 1.0, -1.0) / np.sqrt(2)
+    rotated = J1J2(Chain(n, pbc=True), j2=0.5, marshall_sign=True).to_sparse()
+    marshall = (-1.0) ** configs[:, 1::2].sum(axis=1)
+    for state, hamiltonian in (
+        (amplitudes, J1J2(Chain(n, pbc=True), j2=0.5).to_sparse()),
+        (marshall * amplitudes, rotated),
+    ):
+        np.testing.assert_allclose(hamiltonian @ state, -3 * n / 8 * state, atol=1e-12)
+    signed = marshall * amplitudes
+    assert np.all(signed * np.sign(signed[np.argmax(np.abs(signed))]) >= 0)
+
+
 @pytest.mark.parametrize(
     "operator,conserves",
     [
