@@ -15,7 +15,9 @@ def warn_if_unrepresentable(wavefunction, hamiltonian):
     `not hamiltonian.is_stoquastic`, the ground state generally has amplitudes of both
     signs; the best positive state then lies well above the ground energy (30-50 % for
     the Heisenberg chain without the Marshall sign), while VMC converges to it with a
-    small variance that looks like success. The warning says what to use instead: the
+    small variance that looks like success. Some such ground states do have one sign
+    (the Marshall-rotated J1-J2 ring at `j2 = j1 / 2`, whose dimer states are
+    positive), so this is a warning and not an error. The warning says what to use instead: the
     Marshall sign when it makes this Hamiltonian stoquastic, else a wavefunction with a
     phase.
 
@@ -52,9 +54,10 @@ def warn_if_unrepresentable(wavefunction, hamiltonian):
         remedy = "use a wavefunction with a phase (phase=True, --phase)"
     message = (
         f"{hamiltonian!r} has positive or complex off-diagonal matrix elements, so its "
-        "ground state has amplitudes of different signs, which a positive (phase-free) "
-        f"{type(wavefunction).__name__} cannot represent: VMC will converge above the "
-        f"ground energy, with a small variance. To reach the ground state, {remedy}."
+        "ground state generally has amplitudes of different signs, which a positive "
+        f"(phase-free) {type(wavefunction).__name__} cannot represent: VMC then converges "
+        "above the ground energy, with a small variance. To reach the ground state, "
+        f"{remedy}."
     )
     warnings.warn(message, SignProblemWarning, stacklevel=3)
     return True
