@@ -17,9 +17,9 @@ def warn_if_unrepresentable(wavefunction, hamiltonian):
     the Heisenberg chain without the Marshall sign), while VMC converges to it with a
     small variance that looks like success. Some such ground states do have one sign
     (the Marshall-rotated J1-J2 ring at `j2 = j1 / 2`, whose dimer states are
-    positive), so this is a warning and not an error. The warning says what to use instead: the
-    Marshall sign when it makes this Hamiltonian stoquastic, else a wavefunction with a
-    phase.
+    positive), so this is a warning and not an error. The warning says what to use
+    instead: the Marshall sign when it makes this Hamiltonian stoquastic, else a
+    wavefunction with a phase.
 
     Args:
         wavefunction: a `kerasnqs.models.Wavefunction`.
