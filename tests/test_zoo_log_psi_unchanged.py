@@ -28,7 +28,9 @@ def test_zoo_model_gives_the_log_psi_recorded_before_the_refactor(name):
     configs = np.array([[int(spin) for spin in row] for row in recorded["configs"]], np.int32)
     log_psi = np.asarray(model.log_psi(configs))
     expected = np.asarray(recorded["log_psi_real"]) + 1j * np.asarray(recorded["log_psi_imag"])
-    np.testing.assert_allclose(log_psi, expected, rtol=0, atol=1e-6)
+    # Relative: float32 log psi of 15-45 carries an ulp of 1-4e-6, and another CPU's
+    # kernels round differently; a changed weight or path moves log psi by far more.
+    np.testing.assert_allclose(log_psi, expected, rtol=1e-6, atol=0)
 
 
 def test_every_zoo_model_has_a_recorded_log_psi():
