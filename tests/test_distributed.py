@@ -202,6 +202,8 @@ def test_estimate_splits_the_samples_across_replicas(strategy):
     )
 
 
+@pytest.mark.slow  # 27 s; CI: the split across replicas (above) and one sample set on one
+# device (tests/test_estimate_many.py) use the same sampler.
 def test_estimate_of_several_operators_under_a_strategy_uses_one_sample_set(strategy):
     vmc = distributed_vmc(strategy, lambda: keras.optimizers.Adam(1e-2))
     zz = PauliSum.parse(CHAIN.n_sites, "Z0 Z1")

@@ -136,7 +136,8 @@ def test_log_psi_matches_a_full_sequence_transformer_with_a_causal_mask(lattice,
 @pytest.mark.parametrize(
     "lattice, kwargs",
     [
-        pytest.param(Chain(6), {}, id="chain6"),
+        # 11 s; CI: chain7-segments samples a chain, square3x2-m-1 samples in one loop.
+        pytest.param(Chain(6), {}, id="chain6", marks=pytest.mark.slow),
         pytest.param(Square(3, 2), {"magnetization": -1, "n_layers": 1}, id="square3x2-m-1"),
         pytest.param(Chain(7), {"magnetization": 0.5, "segment_length": 3}, id="chain7-segments"),
     ],
@@ -236,7 +237,14 @@ def test_sample_draws_shards_with_folded_seeds_the_same_eagerly_and_traced():
         pytest.param(Chain(9), {"phase": True}, "single", id="chain-complex-single"),
         pytest.param(Square(3), {"magnetization": 0.5}, "pairs", id="square-m0.5-pairs"),
         # Loops of 4 steps (0, 4, 8) cut across the flips' segments (about 0, 1, 2, ...).
-        pytest.param(Chain(9), {"segment_length": 4}, "single", id="chain-segments-single"),
+        # 11 s; CI: square-segments-pairs flips across loops of 2 steps.
+        pytest.param(
+            Chain(9),
+            {"segment_length": 4},
+            "single",
+            id="chain-segments-single",
+            marks=pytest.mark.slow,
+        ),
         pytest.param(Square(3), {"segment_length": 2}, "pairs", id="square-segments-pairs"),
     ],
 )
@@ -265,7 +273,15 @@ def test_log_psi_of_flips_equals_log_psi_of_the_flipped_configurations(lattice, 
     [
         pytest.param(Chain(5), {"phase": True}, id="chain-complex"),
         pytest.param(Square(2, 3), {"magnetization": 0, "n_layers": 1}, id="square-sector"),
-        pytest.param(Chain(5), {"phase": True, "segment_length": 2}, id="chain-segments"),
+        # 55 s (a graph of 39,000 ops); CI checks the derivatives in one loop above,
+        # and the values of the segmented loops in the normalization, reference,
+        # sampling and eager/graph/XLA tests.
+        pytest.param(
+            Chain(5),
+            {"phase": True, "segment_length": 2},
+            id="chain-segments",
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_log_derivatives_equal_per_configuration_gradients(lattice, kwargs):
