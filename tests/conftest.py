@@ -5,11 +5,6 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if "PYTEST_XDIST_WORKER" in os.environ:
-    # `-n auto` runs a worker per core: one thread each for TensorFlow's kernels (and
-    # XLA's), where two per worker would contend with the other worker's. Set in the
-    # environment, so that the `kerasnqs` processes a test starts inherit it.
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 
 import keras  # noqa: E402  (after the environment above)
 import pytest  # noqa: E402
