@@ -8,12 +8,13 @@ The subpackages follow the data flow of a calculation: `lattice` -> `operators` 
 `kerasnqs` command, `kerasnqs.lattice`, `kerasnqs.operators` and `kerasnqs.exact` start
 without TensorFlow. The Keras classes are registered as soon as Keras is loaded (see
 `kerasnqs.keras_registration`), so `import kerasnqs` is still enough for
-`keras.saving.load_model` to read a saved `VMC`.
+`keras.saving.load_model` to read a saved `VMC`. TensorFlow's start-up log is hidden
+unless `TF_CPP_MIN_LOG_LEVEL` is set (see `kerasnqs.quiet_tensorflow`).
 """
 
 import importlib
 
-from kerasnqs import keras_registration
+from kerasnqs import keras_registration, quiet_tensorflow
 
 __version__ = "0.1.0"
 
@@ -47,3 +48,4 @@ def __dir__():
 
 
 keras_registration.register_when_keras_loads()
+quiet_tensorflow.quiet_tensorflow_unless_configured()

@@ -1,7 +1,7 @@
 """`WrappingFinder`: the base of the import hooks of kerasnqs.
 
 Two hooks run code around the loading of a module: `kerasnqs.keras_registration`
-registers the Keras classes once Keras has loaded, and `kerasnqs.cli.quiet_tensorflow`
+registers the Keras classes once Keras has loaded, and `kerasnqs.quiet_tensorflow`
 hides TensorFlow's start-up lines. This module imports neither.
 """
 

@@ -106,3 +106,32 @@ def test_import_kerasnqs_is_enough_to_load_a_saved_vmc(first, tmp_path):
     )
     result = _fresh_process(code=code)
     assert result.stdout == "VMC 3\n", result.stderr
+
+
+_TRAIN_BRIEFLY = """
+import kerasnqs
+import keras
+from kerasnqs.lattice import Chain
+from kerasnqs.models import RNNWavefunction
+from kerasnqs.operators import TFIM
+chain = Chain(4)
+vmc = kerasnqs.VMC(RNNWavefunction(chain, units=4), TFIM(chain, h=1.0), n_samples=16)
+vmc.compile(optimizer=keras.optimizers.Adam(1e-2))
+vmc.fit(epochs=2, steps_per_epoch=3)
+"""
+
+
+def test_a_script_importing_kerasnqs_first_trains_without_tensorflow_startup_lines():
+    result = _fresh_process(code=_TRAIN_BRIEFLY)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    # Output sent to a file gets one line per epoch, not progress-bar redraws.
+    assert "\b" not in result.stdout and "\r" not in result.stdout
+    assert result.stdout.count("3/3 - ") == 2, result.stdout
+
+
+def test_a_user_setting_of_the_tensorflow_log_level_is_respected():
+    code = "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '0'\n" + _TRAIN_BRIEFLY
+    result = _fresh_process(code=code)
+    assert result.returncode == 0, result.stderr
+    assert "I0000" in result.stderr  # TensorFlow's informational log, as asked for

@@ -15,7 +15,7 @@ Start-up: `import kerasnqs` and the sub-command modules load neither TensorFlow 
 Keras, so `kerasnqs --help`, argument errors, `kerasnqs exact` and `kerasnqs zoo
 list/info` answer in well under a second. A command that needs TensorFlow imports it in
 its `run`, after checking its arguments; its start-up log is hidden (see
-`kerasnqs.cli.quiet_tensorflow`).
+`kerasnqs.quiet_tensorflow`).
 """
 
 import argparse
@@ -23,7 +23,7 @@ import sys
 import warnings
 
 from kerasnqs.cli import evaluate, exact, train, zoo
-from kerasnqs.cli.quiet_tensorflow import quiet_tensorflow_startup
+from kerasnqs.quiet_tensorflow import quiet_tensorflow_startup
 
 COMMANDS = (train, evaluate, exact, zoo)
 """The sub-command modules, in the order `kerasnqs --help` lists them."""

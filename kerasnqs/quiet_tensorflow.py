@@ -1,4 +1,4 @@
-"""Keeps TensorFlow's start-up log off the terminal of the `kerasnqs` command.
+"""Keeps TensorFlow's start-up log off the user's terminal.
 
 Loading TensorFlow 2.21 prints lines such as `WARNING: All log messages before
 absl::InitializeLog() is called are written to STDERR`, the oneDNN notice and
@@ -9,7 +9,10 @@ libraries load. `quiet_tensorflow_startup()` installs an import hook that does t
 the import of `tensorflow` (whenever a command first needs it, directly or through
 Keras) and sets `TF_CPP_MIN_LOG_LEVEL=3` for the C++ log after it. A Python exception
 raised while importing still reaches the user: it is printed after stderr is restored.
-The library itself leaves the user's terminal and settings alone.
+
+The `kerasnqs` command always does this. `import kerasnqs` does it too, unless the user
+has set `TF_CPP_MIN_LOG_LEVEL` (then TensorFlow logs as that setting says) or TensorFlow
+is already loaded (`import kerasnqs` before `import keras` keeps a script quiet).
 """
 
 import contextlib
@@ -17,6 +20,13 @@ import os
 import sys
 
 from kerasnqs.import_hook import WrappingFinder
+
+
+def quiet_tensorflow_unless_configured():
+    """`quiet_tensorflow_startup()`, unless `TF_CPP_MIN_LOG_LEVEL` is set: what
+    `import kerasnqs` does."""
+    if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
+        quiet_tensorflow_startup()
 
 
 def quiet_tensorflow_startup():
