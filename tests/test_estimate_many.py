@@ -80,6 +80,15 @@ def test_a_list_gives_a_list_in_order_and_one_operator_a_stats_with_its_squared_
     assert covariance[0, 0] == pytest.approx(stats.error_of_mean**2)
 
 
+def test_progress_shows_the_samples_done_after_each_batch(model, capsys):
+    capsys.readouterr()
+    kerasnqs.estimate(model, YY, n_samples=300, seed=1, batch_size=100, progress=True)
+    shown = capsys.readouterr().out
+    assert "300/300" in shown and "sample" in shown
+    kerasnqs.estimate(model, YY, n_samples=300, seed=1, batch_size=100)
+    assert capsys.readouterr().out == ""
+
+
 def test_the_samples_are_drawn_once_for_all_operators(monkeypatch):
     model = make_model(CHAIN, units=4)
     calls = []

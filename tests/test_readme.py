@@ -14,8 +14,8 @@ EXACT = -25.10779711  # the open TFIM chain of 20 sites at h = 1 (free fermions)
 # The example trains for minutes; the slow test runs it shorter. Each replaced text must
 # be in the example, so that an edit of the README cannot skip the shortening.
 SHORTER = {
-    "vmc.fit(epochs=10, steps_per_epoch=100)": "vmc.fit(epochs=1, steps_per_epoch=3, verbose=0)",
-    "vmc.estimate(n_samples=20000)": "vmc.estimate(n_samples=2000)",
+    "vmc.fit(epochs=40, steps_per_epoch=25)": "vmc.fit(epochs=1, steps_per_epoch=3, verbose=0)",
+    "vmc.estimate(n_samples=50000)": "vmc.estimate(n_samples=2000)",
 }
 
 
@@ -59,3 +59,17 @@ def test_readme_example_trains_and_compares_with_the_exact_energy(capsys):
     assert "N=2000]" in out
     energy, relative = _printed_comparison(out)
     assert relative == pytest.approx(abs(energy - EXACT) / abs(EXACT), rel=0.06, abs=1e-7)
+
+
+def _readme_commands():
+    blocks = re.findall(r"^```bash\n(.*?)^```", README.read_text(), re.DOTALL | re.MULTILINE)
+    return [line for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_ci_runs_the_readme_commands_word_for_word_and_in_order():
+    # The main job, the test command and the documentation build; not the slow tests.
+    ci_lines = (README.parent / ".ci" / "run").read_text().splitlines()
+    wanted = [command for command in _readme_commands() if "-m slow" not in command]
+    assert len(wanted) == 3, wanted
+    positions = [ci_lines.index(command) for command in wanted]
+    assert positions == sorted(positions)

@@ -2,6 +2,7 @@
 
 import weakref
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -19,9 +20,10 @@ def estimate(
     seed=0,
     chunk_size="auto",
     batch_size="auto",
-    jit_compile=False,
+    jit_compile="auto",
     memory_budget=None,
     covariance=False,
+    progress=False,
 ):
     """Estimates `<psi|O|psi>` of one or many operators from exact samples.
 
@@ -59,13 +61,16 @@ def estimate(
         jit_compile: compile with XLA: each call runs several times faster on CPU and
             needs several times less memory, but the first call for an operator compiles
             for several seconds longer. Worth it for many samples of one operator; not
-            for many operators. Defaults to False.
+            for many operators. `"auto"` (the default) compiles with XLA for one
+            operator and without it for a dict or list of several.
         memory_budget: the working memory allowed to the local values of one batch, in
             bytes or as a size such as `"2GB"`; `None` (the default) for
             `kerasnqs.vmc.memory_budget.DEFAULT_MEMORY_BUDGET` (1 GiB). TensorFlow itself
             needs about 1 GB more. Used only when `chunk_size="auto"`.
         covariance: also return the covariance matrix of the estimated means. Defaults
             to False.
+        progress: show a Keras progress bar over the samples, updated after each batch.
+            Defaults to False.
 
     Returns:
         For one operator, a `kerasnqs.vmc.Stats` with `mean`, `error_of_mean`,
@@ -98,14 +103,19 @@ def estimate(
     elif not validation.is_integer(batch_size, minimum=1):
         raise ValueError(f"`batch_size` must be 'auto' or an integer >= 1, got {batch_size!r}.")
     batch_size = min(int(batch_size), int(n_samples))
+    if isinstance(jit_compile, str) and jit_compile == "auto":
+        jit_compile = len(operator_list) == 1
     sample_local_values = compiled_sampler(
         wavefunction, operator_list, batch_size, chunk_size, memory_budget, jit_compile
     )
     base_seed = seeds.as_seed(seed)
+    bar = keras.utils.Progbar(n_samples, unit_name="sample") if progress else None
     batches = []
     for batch, start in enumerate(range(0, n_samples, batch_size)):
         n = min(batch_size, n_samples - start)
         batches.append([v.numpy() for v in sample_local_values(n, seeds.fold_in(base_seed, batch))])
+        if bar is not None:
+            bar.update(start + n)
     return estimates_of(operators, batches, covariance)
 
 
