@@ -81,6 +81,25 @@ def test_evaluate_estimates_the_saved_model(trained_run, capsys):
     assert "energy:" in printed and "relative error:" in printed
 
 
+def test_evaluate_takes_the_run_folder_and_estimates_its_model(trained_run, capsys):
+    capsys.readouterr()
+    assert main(["evaluate", str(trained_run), "--samples", "1000", "--seed", "3"]) == 0
+    from_folder = capsys.readouterr().out
+    assert (
+        main(["evaluate", str(trained_run / "model.keras"), "--samples", "1000", "--seed", "3"])
+        == 0
+    )
+    from_file = capsys.readouterr().out
+    energy_line = [line for line in from_folder.splitlines() if line.startswith("energy:")]
+    assert energy_line and energy_line[0] in from_file.splitlines()
+
+
+def test_evaluate_refuses_a_run_folder_without_its_model(trained_run, tmp_path, capsys):
+    (tmp_path / "config.json").write_text((trained_run / "config.json").read_text())
+    assert main(["evaluate", str(tmp_path)]) == 2
+    assert "has no model.keras yet: it has not ended" in capsys.readouterr().err
+
+
 def test_evaluate_loads_the_saved_model_in_a_fresh_process(trained_run):
     # A new interpreter has registered nothing yet: `import kerasnqs` must be enough.
     command = ["evaluate", str(trained_run / "model.keras"), "--samples", "500"]

@@ -1,11 +1,15 @@
 """`kerasnqs evaluate`: estimates the energy of a saved model for its own Hamiltonian.
 
-MODEL is a `.keras` file (from `kerasnqs train` or `VMC.save`), or a zoo model: a name
-from `kerasnqs zoo list` or a folder written by `kerasnqs.zoo.save`.
+MODEL is a `.keras` file (from `kerasnqs train` or `VMC.save`), the folder a `kerasnqs
+train` run wrote, or a zoo model: a name from `kerasnqs zoo list` or a folder written by
+`kerasnqs.zoo.save`.
 """
 
 import os
+import sys
 import zipfile
+
+from kerasnqs.cli import run_files
 
 
 def add_parser(subparsers):
@@ -14,14 +18,15 @@ def add_parser(subparsers):
         "evaluate",
         help="estimate the energy of a saved model",
         description="Estimates the energy of a saved model (a .keras file written by "
-        "`kerasnqs train` or `VMC.save`, or a zoo model) for the Hamiltonian recorded with "
-        "it, and compares it with the exact energy when one can be computed (for a zoo "
-        "model: the exact energy and the estimate stored with it).",
+        "`kerasnqs train` or `VMC.save`, a `kerasnqs train` run folder, or a zoo model) "
+        "for the Hamiltonian recorded with it, and compares it with the exact energy when "
+        "one can be computed (for a zoo model: the exact energy and the estimate stored "
+        "with it).",
     )
     parser.add_argument(
         "model",
-        help="a .keras file holding a kerasnqs.VMC, a zoo model name (see `kerasnqs zoo "
-        "list`) or a zoo model folder",
+        help="a .keras file holding a kerasnqs.VMC, a folder written by `kerasnqs train`, "
+        "a zoo model name (see `kerasnqs zoo list`) or a zoo model folder",
     )
     parser.add_argument("--samples", type=int, default=10000, help="samples (10000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
@@ -87,8 +92,9 @@ def run(args):
     from kerasnqs.vmc.memory_budget import parse_memory_budget
 
     memory_budget = parse_memory_budget(args.memory_budget, name="--memory-budget")
-    if args.model.endswith(".keras"):
-        vmc = load_vmc(args.model)
+    model_file = saved_model_file(args.model)
+    if model_file is not None:
+        vmc = load_vmc(model_file)
         wavefunction, hamiltonian, metadata = vmc.wavefunction, vmc.hamiltonian, None
     else:
         wavefunction, hamiltonian, metadata = load_zoo_model(args.model)
@@ -101,6 +107,7 @@ def run(args):
     from kerasnqs.exact import reference_energy, relative_error
     from kerasnqs.vmc import Stats, estimate
 
+    print(f"estimating from {args.samples} samples ...", flush=True)
     stats = estimate(
         wavefunction,
         hamiltonian,
@@ -108,6 +115,7 @@ def run(args):
         seed=args.seed,
         chunk_size="auto" if args.chunk_size is None else args.chunk_size,
         memory_budget=memory_budget,
+        progress=sys.stdout.isatty(),
     )
     if metadata is None:
         magnetization = getattr(wavefunction, "magnetization", None)
@@ -118,6 +126,32 @@ def run(args):
     print(format_result(stats, exact, error))
     if metadata is not None:
         print(f"zoo energy:     {Stats(**metadata['energy'])}")
+
+
+def saved_model_file(model):
+    """The `.keras` file that MODEL names, or None for a zoo model.
+
+    Args:
+        model: the MODEL argument: a `.keras` file, a `kerasnqs train` run folder (it
+            holds `config.json`), or a zoo model name or folder.
+
+    Returns:
+        The path of the `.keras` file to load, or None.
+
+    Raises:
+        ValueError: for a run folder without `model.keras` (a run that has not ended).
+    """
+    if model.endswith(".keras"):
+        return model
+    if not os.path.isfile(os.path.join(model, run_files.CONFIG)):
+        return None
+    path = os.path.join(model, run_files.MODEL)
+    if not os.path.isfile(path):
+        raise ValueError(
+            f"the run in {model!r} has no {run_files.MODEL} yet: it has not ended; "
+            f"continue it with: kerasnqs train --resume {model}"
+        )
+    return path
 
 
 def load_zoo_model(name_or_path):
