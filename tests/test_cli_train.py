@@ -62,6 +62,13 @@ def test_history_has_one_row_per_epoch(trained_run):
     assert len(lines) == 1 + 1  # 20 steps in one epoch of 20 (steps_per_epoch = min(25, steps))
 
 
+def test_config_and_summary_record_the_steps_that_ran(trained_run):
+    config = json.loads((trained_run / "config.json").read_text())
+    summary = json.loads((trained_run / "summary.json").read_text())
+    assert (config["steps"], config["steps_per_epoch"]) == (20, 20)  # one epoch, not 25
+    assert summary["steps"] == summary["planned_steps"] == 20
+
+
 def test_history_has_no_empty_validation_columns(trained_run):
     header = (trained_run / "history.csv").read_text().splitlines()[0]
     assert header == "epoch,step,energy,energy_error,loss,variance"

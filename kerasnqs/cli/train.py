@@ -1,6 +1,5 @@
 """`kerasnqs train`: train a wavefunction by VMC and compare it with the exact energy."""
 
-import math
 import os
 import shlex
 import signal
@@ -428,14 +427,46 @@ def _check_sr(settings):
         raise ValueError(f"--diag-shift must be a finite number > 0, got {shift!r}")
 
 
+def _check_eval_samples(value):
+    """The final estimate's error of the mean needs at least two samples."""
+    if not validation.is_integer(value, minimum=2):
+        raise ValueError(f"--eval-samples must be an integer >= 2, got {value!r}")
+
+
+def epoch_length(steps, steps_per_epoch):
+    """The steps of each epoch of a run of `steps` steps: all epochs are equally long.
+
+    Like `keras.Model.fit`, a run is a whole number of epochs of `steps_per_epoch`
+    steps, so `steps` must be a multiple of it; a run shorter than one epoch is one
+    epoch of `steps` steps.
+
+    Returns:
+        `steps_per_epoch`, or `steps` if that is smaller.
+
+    Raises:
+        ValueError: if `steps` is larger than `steps_per_epoch` but not a multiple of it.
+    """
+    if steps <= steps_per_epoch:
+        return steps
+    if steps % steps_per_epoch:
+        raise ValueError(
+            f"--steps ({steps}) must be a multiple of --steps-per-epoch ({steps_per_epoch}), "
+            f"for example --steps {steps - steps % steps_per_epoch} or "
+            f"{steps - steps % steps_per_epoch + steps_per_epoch}"
+        )
+    return steps_per_epoch
+
+
 def run(args):
     resuming = args.resume is not None
     settings = resume_settings(args) if resuming else resolve_settings(args)
     _check_positive(
         settings,
-        *("samples", "steps", "steps_per_epoch", "eval_samples", "chunk_size", "units"),
+        *("samples", "steps", "steps_per_epoch", "chunk_size", "units"),
         *("depth", "n_components", "d_model", "heads", "layers", "devices"),
     )
+    _check_eval_samples(settings["eval_samples"])
+    settings["steps_per_epoch"] = epoch_length(settings["steps"], settings["steps_per_epoch"])
     _check_sr(settings)
     settings["symmetries"] = parse_symmetries(settings["symmetries"])
     from kerasnqs.vmc import distributed
@@ -479,8 +510,8 @@ def run(args):
         preconditioner=kerasnqs.vmc.SR(settings["diag_shift"]) if settings["sr"] else None,
         memory_budget=settings["memory_budget"],
     )
-    steps_per_epoch = min(settings["steps_per_epoch"], settings["steps"])
-    epochs = math.ceil(settings["steps"] / steps_per_epoch)
+    steps_per_epoch = settings["steps_per_epoch"]
+    epochs = settings["steps"] // steps_per_epoch
     schedule = keras.optimizers.schedules.CosineDecay(
         settings["lr"], decay_steps=epochs * steps_per_epoch, alpha=0.01
     )
