@@ -1,6 +1,7 @@
 """`kerasnqs train`: checkpoints, interruption by SIGINT/SIGTERM, `--resume` and `--overwrite`."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -168,6 +169,21 @@ def test_resume_takes_no_other_flag(interrupted, argv, match, capsys):
     assert main(["train", "--resume", str(out), *argv]) == 2
     error = capsys.readouterr().err
     assert error.startswith("kerasnqs: error: --resume") and match in error
+
+
+@pytest.mark.parametrize("flag", ["--out", "--resume"])
+def test_a_run_into_a_folder_another_run_is_writing_is_refused(interrupted, flag, capsys):
+    out, _ = interrupted
+    argv = [*TINY, "--out", str(out)] if flag == "--out" else ["--resume", str(out)]
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    with run_files.RunLock(str(out)):
+        assert main(["train", *argv]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        f"kerasnqs: error: {flag} {out}: another kerasnqs run is writing here (lock held by "
+        f"pid {os.getpid()})\n"
+    )
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
 
 
 def test_resume_of_a_folder_without_a_run_is_refused(tmp_path, capsys):

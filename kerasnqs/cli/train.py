@@ -476,10 +476,25 @@ def run(args):
         # The other workers train in step with the chief and write to a private folder.
         settings = dict(settings, out=os.path.join(tempfile.mkdtemp(prefix="kerasnqs-"), "run"))
         print(f"kerasnqs: not the chief; this worker's copy of the run goes to {settings['out']}")
+    with run_files.RunLock(settings["out"], "--resume" if resuming else "--out"):
+        return train_in_folder(settings, resuming, overwrite=bool(args.overwrite))
+
+
+def train_in_folder(settings, resuming, overwrite):
+    """Builds the run's VMC, trains it and writes its files; the caller holds the lock.
+
+    Args:
+        settings: the checked settings.
+        resuming: whether the run continues the one in `settings["out"]` (`--resume`).
+        overwrite: the value of `--overwrite`.
+
+    Returns:
+        The exit status (see `train_and_write`).
+    """
     out = settings["out"]
     checkpoint = find_checkpoint(out) if resuming else None
     if not resuming:
-        run_files.check_out(out, overwrite=bool(args.overwrite))
+        run_files.check_out(out, overwrite=overwrite)
     lattice, hamiltonian = system_args.build_system(settings)
 
     import keras
@@ -498,7 +513,7 @@ def run(args):
     if resuming:
         run_files.remove_temporary_files(out)
     else:
-        run_files.prepare_out(out, overwrite=bool(args.overwrite))
+        run_files.prepare_out(out, overwrite=overwrite)
         run_files.write_json(os.path.join(out, run_files.CONFIG), settings)
 
     vmc = kerasnqs.VMC(
@@ -637,12 +652,14 @@ def restore_checkpoint(vmc, path, steps_per_epoch, epochs):
 def summarize(vmc, stats, exact_energy, planned_steps):
     """The contents of `summary.json` but the times; `stats` is None after an interruption.
 
-    An interrupted run has no final estimate: its energy entries are None, `interrupted`
-    is true, and `steps` counts the steps done.
+    `energy_error_of_mean` is the final estimate's error bar (the columns `energy` and
+    `energy_error` of `history.csv` are those of each epoch's steps). An interrupted run
+    has no final estimate: its energy entries are None, `interrupted` is true, and
+    `steps` counts the steps done.
     """
     summary = {
         "energy": None,
-        "energy_error": None,
+        "energy_error_of_mean": None,
         "variance": None,
         "exact_energy": exact_energy,
         "relative_error": None,
@@ -652,7 +669,9 @@ def summarize(vmc, stats, exact_energy, planned_steps):
     }
     if stats is not None:
         energy = float(stats.mean.real)
-        summary.update(energy=energy, energy_error=stats.error_of_mean, variance=stats.variance)
+        summary.update(
+            energy=energy, energy_error_of_mean=stats.error_of_mean, variance=stats.variance
+        )
         if exact_energy is not None:
             from kerasnqs.exact import relative_error
 
