@@ -46,8 +46,7 @@ def test_a_second_run_in_a_locked_folder_is_refused_naming_the_holder(tmp_path):
         lock = (tmp_path / run_files.LOCK).read_text()
     assert lock == f"{os.getpid()}\n"
     assert str(raised.value) == (
-        f"--out {tmp_path}: another kerasnqs run is writing here (lock held by pid "
-        f"{os.getpid()})"
+        f"--out {tmp_path}: another kerasnqs run is writing here (lock held by pid {os.getpid()})"
     )
 
 
