@@ -186,6 +186,67 @@ def test_a_run_into_a_folder_another_run_is_writing_is_refused(interrupted, flag
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
 
 
+def _copy_run(folder, name):
+    copy = folder.parent / (folder.name + "-" + name)
+    copy.mkdir()
+    for path in folder.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    return copy
+
+
+def test_resume_without_the_checkpoint_of_finished_epochs_is_refused(interrupted, capsys):
+    copy = _copy_run(interrupted[0], "no-checkpoint")
+    (copy / run_files.CHECKPOINT).unlink()
+    before = {path.name: path.read_bytes() for path in copy.iterdir()}
+    assert main(["train", "--resume", str(copy)]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        f"kerasnqs: error: --resume {str(copy)!r}: history.csv records 1 finished epoch(s) "
+        "but checkpoint.keras is missing, so the run cannot continue; start it again with "
+        "a new --out (or --overwrite on this one)\n"
+    )
+    assert {path.name: path.read_bytes() for path in copy.iterdir()} == before
+
+
+def test_a_run_stopped_before_its_first_epoch_ended_starts_again(
+    monkeypatch, tmp_path, uninterrupted, capsys
+):
+    out = tmp_path / "run"
+    argv = [*TINY, "--out", str(out)]
+    assert _train_interrupted(monkeypatch, argv, signal.SIGINT, 3) == 128 + signal.SIGINT
+    assert "no epoch ended" in capsys.readouterr().err
+    assert not (out / run_files.CHECKPOINT).exists()
+    assert main(["train", "--resume", str(out)]) == 0
+    assert (out / run_files.HISTORY).read_text() == (uninterrupted / run_files.HISTORY).read_text()
+
+
+def test_a_signal_during_the_final_estimate_still_writes_the_run(
+    monkeypatch, tmp_path, uninterrupted, capsys
+):
+    out = tmp_path / "run"
+
+    def estimate_interrupted(self, *args, **kwargs):
+        signal.raise_signal(signal.SIGTERM)
+        raise AssertionError("the signal did not stop the estimate")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(kerasnqs.VMC, "estimate", estimate_interrupted)
+        assert main(["train", *TINY, "--out", str(out)]) == 128 + signal.SIGTERM
+    error = capsys.readouterr().err
+    assert error == (
+        "kerasnqs: stopped by SIGTERM after all 20 steps, before the final estimate ended; "
+        f"wrote {out}/ without it (summary.json says interrupted); make it with: kerasnqs "
+        f"train --resume {out}\n"
+    )
+    summary = _summary(out)
+    assert summary["interrupted"] is True and summary["energy"] is None
+    assert summary["steps"] == summary["planned_steps"] == 20
+    assert (out / run_files.PLOT).read_bytes().startswith(b"\x89PNG")
+    assert int(load_vmc(str(out / run_files.MODEL)).optimizer.iterations.numpy()) == 20
+    assert main(["train", "--resume", str(out)]) == 0  # makes only the final estimate
+    assert _summary(out)["energy"] == _summary(uninterrupted)["energy"]
+
+
 def test_resume_of_a_folder_without_a_run_is_refused(tmp_path, capsys):
     assert main(["train", "--resume", str(tmp_path)]) == 2
     assert "holds no training run" in capsys.readouterr().err

@@ -492,7 +492,7 @@ def train_in_folder(settings, resuming, overwrite):
         The exit status (see `train_and_write`).
     """
     out = settings["out"]
-    checkpoint = find_checkpoint(out) if resuming else None
+    checkpoint = find_checkpoint(out, settings["steps_per_epoch"]) if resuming else None
     if not resuming:
         run_files.check_out(out, overwrite=overwrite)
     lattice, hamiltonian = system_args.build_system(settings)
@@ -542,9 +542,9 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
     """Trains (from `checkpoint` if given), estimates the energy and writes the run's files.
 
     A checkpoint is written at the end of every epoch (`RunRecorder`). SIGINT or
-    SIGTERM stops training after the current step (`SignalStop`): the files are written
-    for the steps done, without the final estimate, and one line says how to resume. A
-    second signal, or one during the final estimate, stops at once, leaving the last
+    SIGTERM stops training after the current step (`SignalStop`), or stops the final
+    estimate: the files are written for the steps done, without the final estimate, and
+    one line says how to resume. A second signal stops at once, leaving the last
     checkpoint.
 
     Returns:
@@ -570,7 +570,10 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
                 initial_epoch=initial_epoch,
             )
             train_time = time.perf_counter() - start
-            stats = None if stop.signum is not None else vmc.estimate(settings["eval_samples"])
+            if stop.signum is None:
+                stats = final_estimate(vmc, settings["eval_samples"], stop)
+            else:
+                stats = None
             summary = summarize(vmc, stats, exact_energy, epochs * steps_per_epoch)
             summary.update(wall_time_s=time.perf_counter() - start, train_time_s=train_time)
             write_outputs(vmc, out, summary, recorder.rows, exact_energy)
@@ -586,11 +589,35 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
     return 0
 
 
-def find_checkpoint(out):
+def final_estimate(vmc, n_samples, stop):
+    """The final estimate of the energy, or None if a signal stopped it.
+
+    Args:
+        vmc: the trained `kerasnqs.VMC`.
+        n_samples: the value of `--eval-samples`.
+        stop: the `SignalStop` whose handler turns a signal outside training into a
+            `KeyboardInterrupt`; its `signum` is set to the signal that stopped the
+            estimate.
+
+    Returns:
+        The `kerasnqs.vmc.Stats` of the energy, or None.
+    """
+    try:
+        return vmc.estimate(n_samples)
+    except KeyboardInterrupt:
+        stop.signum = stop.last_signum or signal.SIGINT
+        return None
+
+
+def find_checkpoint(out, steps_per_epoch):
     """The checkpoint of the run in `out` that `--resume` continues, or None to start over.
 
+    Only a run stopped before its first epoch ended has no checkpoint and starts again
+    from step 0.
+
     Raises:
-        ValueError: if the run in `out` has finished (nothing to resume).
+        ValueError: if the run in `out` has finished (nothing to resume), or if its
+            history records finished epochs but their checkpoint is missing.
     """
     path = os.path.join(out, run_files.CHECKPOINT)
     if os.path.isfile(path):
@@ -603,6 +630,15 @@ def find_checkpoint(out):
                 f"--resume {out!r} holds a finished run ({summary.get('steps')} steps): "
                 "nothing to resume"
             )
+    history_path = os.path.join(out, run_files.HISTORY)
+    rows = run_files.read_history(history_path) if os.path.isfile(history_path) else []
+    done = max((row["step"] for row in rows), default=0)
+    if done >= steps_per_epoch:
+        raise ValueError(
+            f"--resume {out!r}: {run_files.HISTORY} records {done // steps_per_epoch} "
+            f"finished epoch(s) but {run_files.CHECKPOINT} is missing, so the run cannot "
+            "continue; start it again with a new --out (or --overwrite on this one)"
+        )
     return None  # Stopped before its first epoch ended: it starts again from step 0.
 
 
@@ -694,7 +730,14 @@ def write_outputs(vmc, out, summary, rows, exact_energy):
 
 
 def stop_message(signum, summary, steps_per_epoch, out):
-    """The line printed when a signal stopped training."""
+    """The line printed when a signal stopped training or the final estimate."""
+    name = signal.Signals(signum).name
+    if summary["steps"] == summary["planned_steps"]:
+        return (
+            f"kerasnqs: stopped by {name} after all {summary['steps']} steps, before the "
+            f"final estimate ended; wrote {out}/ without it (summary.json says "
+            f"interrupted); make it with: kerasnqs train --resume {shlex.quote(out)}"
+        )
     checkpoint_step = summary["steps"] // steps_per_epoch * steps_per_epoch
     checkpoint = (
         f"its checkpoint is at step {checkpoint_step}"
@@ -702,7 +745,7 @@ def stop_message(signum, summary, steps_per_epoch, out):
         else "no epoch ended, so there is no checkpoint and it starts again"
     )
     return (
-        f"kerasnqs: stopped by {signal.Signals(signum).name} after step {summary['steps']} "
+        f"kerasnqs: stopped by {name} after step {summary['steps']} "
         f"of {summary['planned_steps']}; wrote {out}/ (summary.json says interrupted); "
         f"{checkpoint}; {resume_hint(out)}"
     )
