@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import kerasnqs
-from kerasnqs.cli import run_files
+from kerasnqs.cli import run_files, train
 from kerasnqs.cli.evaluate import load_vmc
 from kerasnqs.cli.main import main
 from kerasnqs.lattice import Chain
@@ -245,6 +245,69 @@ def test_a_signal_during_the_final_estimate_still_writes_the_run(
     assert int(load_vmc(str(out / run_files.MODEL)).optimizer.iterations.numpy()) == 20
     assert main(["train", "--resume", str(out)]) == 0  # makes only the final estimate
     assert _summary(out)["energy"] == _summary(uninterrupted)["energy"]
+
+
+@pytest.fixture(scope="module")
+def foreign_checkpoint(tmp_path_factory):
+    """The checkpoint (at step 5) of a run of TINY with --seed 1."""
+    out = tmp_path_factory.mktemp("foreign")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        argv = [*TINY, "--seed", "1", "--out", str(out)]
+        _train_interrupted(monkeypatch, argv, signal.SIGTERM, 6)
+    return out / run_files.CHECKPOINT
+
+
+def test_checkpoint_records_the_settings_of_its_run(interrupted):
+    out, _ = interrupted
+    config = json.loads((out / run_files.CONFIG).read_text())
+    recorded = run_files.read_json_from_archive(
+        str(out / run_files.CHECKPOINT), run_files.CHECKPOINT_SETTINGS
+    )
+    assert config.pop("settings_sha256") == train.run_fingerprint(config)
+    assert recorded == train.trained_settings(config)
+    assert "out" not in recorded and recorded["size"] == "6"
+
+
+def test_resume_refuses_a_config_edited_to_another_system(interrupted, capsys):
+    copy = _copy_run(interrupted[0], "edited")
+    config = json.loads((copy / run_files.CONFIG).read_text())
+    (copy / run_files.CONFIG).write_text(json.dumps({**config, "size": "8", "h": 0.5}))
+    assert main(["train", "--resume", str(copy)]) == 2
+    assert capsys.readouterr().err == (
+        f"kerasnqs: error: --resume {str(copy)!r}: checkpoint.keras was trained with other "
+        "settings than config.json: h 1.0 in checkpoint.keras but 0.5 in config.json; size '6' "
+        "in checkpoint.keras but '8' in config.json\n"
+    )
+
+
+def test_resume_refuses_the_checkpoint_of_another_run(interrupted, foreign_checkpoint, capsys):
+    copy = _copy_run(interrupted[0], "foreign")
+    (copy / run_files.CHECKPOINT).write_bytes(foreign_checkpoint.read_bytes())
+    before = {path.name: path.read_bytes() for path in copy.iterdir()}
+    assert main(["train", "--resume", str(copy)]) == 2
+    error = capsys.readouterr().err
+    assert error.endswith(
+        "settings than config.json: seed 1 in checkpoint.keras but 0 in config.json\n"
+    )
+    assert {path.name: path.read_bytes() for path in copy.iterdir()} == before
+
+
+def test_resume_refuses_a_checkpoint_without_the_settings_of_its_run(interrupted, capsys):
+    copy = _copy_run(interrupted[0], "unrecorded")
+    (copy / run_files.CHECKPOINT).write_bytes((copy / run_files.MODEL).read_bytes())
+    assert main(["train", "--resume", str(copy)]) == 2
+    assert "checkpoint.keras does not record the settings it was trained with" in (
+        capsys.readouterr().err
+    )
+
+
+def test_resume_refuses_a_config_edited_before_the_first_checkpoint(tmp_path, capsys):
+    settings = {"size": 6, "units": 4, "steps": 20}
+    (tmp_path / run_files.CONFIG).write_text(json.dumps({**settings, "settings_sha256": "0" * 64}))
+    assert main(["train", "--resume", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "config.json was edited after the run started" in error
+    assert len(error.strip().splitlines()) == 1
 
 
 def test_resume_of_a_folder_without_a_run_is_refused(tmp_path, capsys):

@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import uuid
+import zipfile
 
 CONFIG = "config.json"
 HISTORY = "history.csv"
@@ -21,6 +22,10 @@ SUMMARY = "summary.json"
 CHECKPOINT = "checkpoint.keras"
 RUN_FILES = (CONFIG, HISTORY, PLOT, MODEL, SUMMARY, CHECKPOINT)
 """Every file a training run writes in its folder."""
+
+CHECKPOINT_SETTINGS = "kerasnqs_settings.json"
+"""The entry of `checkpoint.keras` (a zip archive, as every `.keras` file) that holds the
+settings of the run that wrote it, so that `--resume` can tell a checkpoint of another run."""
 
 _TEMPORARY_PREFIX = ".tmp-"
 LOCK = ".kerasnqs.lock"
@@ -114,6 +119,30 @@ def write_history(path, rows):
         writer = csv.DictWriter(file, fieldnames=["epoch", "step", *metrics], restval="")
         writer.writeheader()
         writer.writerows({key: repr(value) for key, value in row.items()} for row in rows)
+
+
+def add_json_to_archive(path, name, data):
+    """Adds `data` as the JSON entry `name` to the zip archive `path` (a `.keras` file).
+
+    Keras reads only the entries it wrote, so the file still loads as before.
+    """
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(name, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def read_json_from_archive(path, name):
+    """The JSON entry `name` of the zip archive `path`, or None if it has no such entry.
+
+    Raises:
+        ValueError: if `path` is not a readable zip archive or the entry is not JSON.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if name not in archive.namelist():
+                return None
+            return json.loads(archive.read(name))
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"cannot read {path!r}: {error}") from None
 
 
 def read_history(path):

@@ -134,6 +134,13 @@ def add_parser(subparsers):
 RUN_CONTROL = ("config", "resume", "overwrite")
 """Flags that say how to run, not what to train: they are not settings of the run."""
 
+RUN_LOCATION = ("out",)
+"""Settings that say where the run writes, not what it trains: left out of
+`run_fingerprint`, so that a run folder can be moved."""
+
+FINGERPRINT = "settings_sha256"
+"""The key of `config.json` that records `run_fingerprint` of the run's settings."""
+
 
 def add_run_control_arguments(parser):
     """Adds `--resume` and `--overwrite` to the `train` parser."""
@@ -209,6 +216,8 @@ def resume_settings(args):
         raise ValueError(f"--resume {folder!r} holds no training run: no {run_files.CONFIG}")
     saved = run_files.read_json(path, "the settings of the run to resume")
     settings = _default_settings(args)
+    if isinstance(saved, dict):
+        saved.pop(FINGERPRINT, None)
     if not isinstance(saved, dict) or set(saved) - set(settings):
         raise ValueError(
             f"--resume: {path!r} does not hold the settings of a run; expected a JSON "
@@ -216,6 +225,70 @@ def resume_settings(args):
         )
     settings.update(saved, out=folder)
     return settings
+
+
+def trained_settings(settings):
+    """The settings that define what a run trains: the system, the model and the recipe.
+
+    Returns:
+        The dict `settings` without `RUN_LOCATION`.
+    """
+    return {key: value for key, value in settings.items() if key not in RUN_LOCATION}
+
+
+def run_fingerprint(settings):
+    """The sha256 of `trained_settings(settings)` as canonical JSON, as a hex string."""
+    from kerasnqs.zoo.metadata import json_sha256
+
+    return json_sha256(trained_settings(settings))
+
+
+def check_resumed_settings(out, settings, checkpoint):
+    """Refuses to resume a run whose `config.json` or checkpoint is not the run's own.
+
+    The checkpoint carries the settings it was trained with
+    (`run_files.CHECKPOINT_SETTINGS`), which must be those of `config.json`; without a
+    checkpoint, `config.json` must still match the fingerprint recorded in it when the
+    run started.
+
+    Args:
+        out: the run folder.
+        settings: the settings read from its `config.json`.
+        checkpoint: the path of its checkpoint, or None.
+
+    Raises:
+        ValueError: naming the settings that differ.
+    """
+    current = trained_settings(settings)
+    if checkpoint is not None:
+        try:
+            trained = run_files.read_json_from_archive(checkpoint, run_files.CHECKPOINT_SETTINGS)
+        except ValueError as error:
+            raise ValueError(f"--resume: cannot load the checkpoint: {error}") from None
+        if not isinstance(trained, dict):
+            raise ValueError(
+                f"--resume {out!r}: {run_files.CHECKPOINT} does not record the settings it "
+                "was trained with (it was not written by this run of kerasnqs train); "
+                "start again with a new --out"
+            )
+        differences = [
+            f"{key} {trained.get(key)!r} in {run_files.CHECKPOINT} but "
+            f"{current.get(key)!r} in {run_files.CONFIG}"
+            for key in sorted(set(trained) | set(current))
+            if trained.get(key) != current.get(key)
+        ]
+        if differences:
+            raise ValueError(
+                f"--resume {out!r}: {run_files.CHECKPOINT} was trained with other settings "
+                f"than {run_files.CONFIG}: {'; '.join(differences)}"
+            )
+    config = run_files.read_json(os.path.join(out, run_files.CONFIG), "the run's settings")
+    if config.get(FINGERPRINT, run_fingerprint(settings)) != run_fingerprint(settings):
+        raise ValueError(
+            f"--resume {out!r}: {run_files.CONFIG} was edited after the run started (its "
+            f"settings no longer match their {FINGERPRINT}); put back the settings the run "
+            "started with, or start again with a new --out"
+        )
 
 
 def read_config(path, known):
@@ -492,8 +565,11 @@ def train_in_folder(settings, resuming, overwrite):
         The exit status (see `train_and_write`).
     """
     out = settings["out"]
-    checkpoint = find_checkpoint(out, settings["steps_per_epoch"]) if resuming else None
-    if not resuming:
+    checkpoint = None
+    if resuming:
+        checkpoint = find_checkpoint(out, settings["steps_per_epoch"])
+        check_resumed_settings(out, settings, checkpoint)
+    else:
         run_files.check_out(out, overwrite=overwrite)
     lattice, hamiltonian = system_args.build_system(settings)
 
@@ -514,7 +590,8 @@ def train_in_folder(settings, resuming, overwrite):
         run_files.remove_temporary_files(out)
     else:
         run_files.prepare_out(out, overwrite=overwrite)
-        run_files.write_json(os.path.join(out, run_files.CONFIG), settings)
+        config = {**settings, FINGERPRINT: run_fingerprint(settings)}
+        run_files.write_json(os.path.join(out, run_files.CONFIG), config)
 
     vmc = kerasnqs.VMC(
         wavefunction,
@@ -557,7 +634,7 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
     initial_epoch, rows = 0, []
     if checkpoint is not None:
         initial_epoch, rows = restore_checkpoint(vmc, checkpoint, steps_per_epoch, epochs)
-    recorder = RunRecorder(out, steps_per_epoch, rows)
+    recorder = RunRecorder(out, steps_per_epoch, rows, settings=trained_settings(settings))
     stop = SignalStop()
     start = time.perf_counter()
     try:
