@@ -105,7 +105,7 @@ def main():
         exact = summary["exact_energy"]
         relative = summary["relative_error"]
         print(
-            f"{name:<26} {summary['energy']:>14.6f} {summary['energy_error']:>8.1e} "
+            f"{name:<26} {summary['energy']:>14.6f} {summary['energy_error_of_mean']:>8.1e} "
             f"{exact if exact is not None else float('nan'):>14.6f} "
             f"{relative if relative is not None else float('nan'):>10.2e} "
             f"{summary['wall_time_s']:>7.0f}",

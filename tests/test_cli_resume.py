@@ -1,6 +1,7 @@
 """`kerasnqs train`: checkpoints, interruption by SIGINT/SIGTERM, `--resume` and `--overwrite`."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 import kerasnqs
-from kerasnqs.cli import run_files
+from kerasnqs.cli import run_files, train
 from kerasnqs.cli.evaluate import load_vmc
 from kerasnqs.cli.main import main
 from kerasnqs.lattice import Chain
@@ -168,6 +169,145 @@ def test_resume_takes_no_other_flag(interrupted, argv, match, capsys):
     assert main(["train", "--resume", str(out), *argv]) == 2
     error = capsys.readouterr().err
     assert error.startswith("kerasnqs: error: --resume") and match in error
+
+
+@pytest.mark.parametrize("flag", ["--out", "--resume"])
+def test_a_run_into_a_folder_another_run_is_writing_is_refused(interrupted, flag, capsys):
+    out, _ = interrupted
+    argv = [*TINY, "--out", str(out)] if flag == "--out" else ["--resume", str(out)]
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    with run_files.RunLock(str(out)):
+        assert main(["train", *argv]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        f"kerasnqs: error: {flag} {out}: another kerasnqs run is writing here (lock held by "
+        f"pid {os.getpid()})\n"
+    )
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
+def _copy_run(folder, name):
+    copy = folder.parent / (folder.name + "-" + name)
+    copy.mkdir()
+    for path in folder.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    return copy
+
+
+def test_resume_without_the_checkpoint_of_finished_epochs_is_refused(interrupted, capsys):
+    copy = _copy_run(interrupted[0], "no-checkpoint")
+    (copy / run_files.CHECKPOINT).unlink()
+    before = {path.name: path.read_bytes() for path in copy.iterdir()}
+    assert main(["train", "--resume", str(copy)]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        f"kerasnqs: error: --resume {str(copy)!r}: history.csv records 1 finished epoch(s) "
+        "but checkpoint.keras is missing, so the run cannot continue; start it again with "
+        "a new --out (or --overwrite on this one)\n"
+    )
+    assert {path.name: path.read_bytes() for path in copy.iterdir()} == before
+
+
+def test_a_run_stopped_before_its_first_epoch_ended_starts_again(
+    monkeypatch, tmp_path, uninterrupted, capsys
+):
+    out = tmp_path / "run"
+    argv = [*TINY, "--out", str(out)]
+    assert _train_interrupted(monkeypatch, argv, signal.SIGINT, 3) == 128 + signal.SIGINT
+    assert "no epoch ended" in capsys.readouterr().err
+    assert not (out / run_files.CHECKPOINT).exists()
+    assert main(["train", "--resume", str(out)]) == 0
+    assert (out / run_files.HISTORY).read_text() == (uninterrupted / run_files.HISTORY).read_text()
+
+
+def test_a_signal_during_the_final_estimate_still_writes_the_run(
+    monkeypatch, tmp_path, uninterrupted, capsys
+):
+    out = tmp_path / "run"
+
+    def estimate_interrupted(self, *args, **kwargs):
+        signal.raise_signal(signal.SIGTERM)
+        raise AssertionError("the signal did not stop the estimate")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(kerasnqs.VMC, "estimate", estimate_interrupted)
+        assert main(["train", *TINY, "--out", str(out)]) == 128 + signal.SIGTERM
+    error = capsys.readouterr().err
+    assert error == (
+        "kerasnqs: stopped by SIGTERM after all 20 steps, before the final estimate ended; "
+        f"wrote {out}/ without it (summary.json says interrupted); make it with: kerasnqs "
+        f"train --resume {out}\n"
+    )
+    summary = _summary(out)
+    assert summary["interrupted"] is True and summary["energy"] is None
+    assert summary["steps"] == summary["planned_steps"] == 20
+    assert (out / run_files.PLOT).read_bytes().startswith(b"\x89PNG")
+    assert int(load_vmc(str(out / run_files.MODEL)).optimizer.iterations.numpy()) == 20
+    assert main(["train", "--resume", str(out)]) == 0  # makes only the final estimate
+    assert _summary(out)["energy"] == _summary(uninterrupted)["energy"]
+
+
+@pytest.fixture(scope="module")
+def foreign_checkpoint(tmp_path_factory):
+    """The checkpoint (at step 5) of a run of TINY with --seed 1."""
+    out = tmp_path_factory.mktemp("foreign")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        argv = [*TINY, "--seed", "1", "--out", str(out)]
+        _train_interrupted(monkeypatch, argv, signal.SIGTERM, 6)
+    return out / run_files.CHECKPOINT
+
+
+def test_checkpoint_records_the_settings_of_its_run(interrupted):
+    out, _ = interrupted
+    config = json.loads((out / run_files.CONFIG).read_text())
+    recorded = run_files.read_json_from_archive(
+        str(out / run_files.CHECKPOINT), run_files.CHECKPOINT_SETTINGS
+    )
+    assert config.pop("settings_sha256") == train.run_fingerprint(config)
+    assert recorded == train.trained_settings(config)
+    assert "out" not in recorded and recorded["size"] == "6"
+
+
+def test_resume_refuses_a_config_edited_to_another_system(interrupted, capsys):
+    copy = _copy_run(interrupted[0], "edited")
+    config = json.loads((copy / run_files.CONFIG).read_text())
+    (copy / run_files.CONFIG).write_text(json.dumps({**config, "size": "8", "h": 0.5}))
+    assert main(["train", "--resume", str(copy)]) == 2
+    assert capsys.readouterr().err == (
+        f"kerasnqs: error: --resume {str(copy)!r}: checkpoint.keras was trained with other "
+        "settings than config.json: h 1.0 in checkpoint.keras but 0.5 in config.json; size '6' "
+        "in checkpoint.keras but '8' in config.json\n"
+    )
+
+
+def test_resume_refuses_the_checkpoint_of_another_run(interrupted, foreign_checkpoint, capsys):
+    copy = _copy_run(interrupted[0], "foreign")
+    (copy / run_files.CHECKPOINT).write_bytes(foreign_checkpoint.read_bytes())
+    before = {path.name: path.read_bytes() for path in copy.iterdir()}
+    assert main(["train", "--resume", str(copy)]) == 2
+    error = capsys.readouterr().err
+    assert error.endswith(
+        "settings than config.json: seed 1 in checkpoint.keras but 0 in config.json\n"
+    )
+    assert {path.name: path.read_bytes() for path in copy.iterdir()} == before
+
+
+def test_resume_refuses_a_checkpoint_without_the_settings_of_its_run(interrupted, capsys):
+    copy = _copy_run(interrupted[0], "unrecorded")
+    (copy / run_files.CHECKPOINT).write_bytes((copy / run_files.MODEL).read_bytes())
+    assert main(["train", "--resume", str(copy)]) == 2
+    assert "checkpoint.keras does not record the settings it was trained with" in (
+        capsys.readouterr().err
+    )
+
+
+def test_resume_refuses_a_config_edited_before_the_first_checkpoint(tmp_path, capsys):
+    settings = {"size": 6, "units": 4, "steps": 20}
+    (tmp_path / run_files.CONFIG).write_text(json.dumps({**settings, "settings_sha256": "0" * 64}))
+    assert main(["train", "--resume", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "config.json was edited after the run started" in error
+    assert len(error.strip().splitlines()) == 1
 
 
 def test_resume_of_a_folder_without_a_run_is_refused(tmp_path, capsys):

@@ -42,7 +42,7 @@ def test_summary_compares_with_the_exact_energy(trained_run):
     summary = json.loads((trained_run / "summary.json").read_text())
     for key in (
         "energy",
-        "energy_error",
+        "energy_error_of_mean",
         "variance",
         "exact_energy",
         "relative_error",
@@ -50,6 +50,7 @@ def test_summary_compares_with_the_exact_energy(trained_run):
         "wall_time_s",
     ):
         assert key in summary
+    assert "energy_error" not in summary  # history.csv's per-epoch column, not this
     assert summary["steps"] == 20
     assert summary["exact_energy"] == pytest.approx(-7.2962298105)  # free fermions, n=6, h=1
     expected = abs(summary["energy"] - summary["exact_energy"]) / abs(summary["exact_energy"])
@@ -60,6 +61,13 @@ def test_history_has_one_row_per_epoch(trained_run):
     lines = (trained_run / "history.csv").read_text().splitlines()
     assert "energy" in lines[0] and "energy_error" in lines[0]
     assert len(lines) == 1 + 1  # 20 steps in one epoch of 20 (steps_per_epoch = min(25, steps))
+
+
+def test_config_and_summary_record_the_steps_that_ran(trained_run):
+    config = json.loads((trained_run / "config.json").read_text())
+    summary = json.loads((trained_run / "summary.json").read_text())
+    assert (config["steps"], config["steps_per_epoch"]) == (20, 20)  # one epoch, not 25
+    assert summary["steps"] == summary["planned_steps"] == 20
 
 
 def test_history_has_no_empty_validation_columns(trained_run):

@@ -109,7 +109,7 @@ def test_two_workers_on_localhost_train_one_model_and_only_the_chief_writes(
         ),
     )
     chief, single = summary(out), summary(single_process_run)
-    error = np.hypot(chief["energy_error"], single["energy_error"])
+    error = np.hypot(chief["energy_error_of_mean"], single["energy_error_of_mean"])
     assert abs(chief["energy"] - single["energy"]) < 5 * error + 0.05 * abs(
         single["exact_energy"] or 0
     )

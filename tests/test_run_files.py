@@ -1,5 +1,6 @@
 """The files of a training run: atomic writes, permissions, history, run folders, signals."""
 
+import errno
 import os
 import signal
 import threading
@@ -26,6 +27,48 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
         raise TypeError("the writer failed")
     assert path.read_text() == '{\n  "steps": 1\n}\n'
     assert [entry.name for entry in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_a_full_disk_names_the_file_being_written_not_its_temporary(tmp_path):
+    path = tmp_path / "model.keras"
+    path.write_text("the older model")
+    with pytest.raises(ValueError) as raised, run_files.atomic_path(path) as temporary:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), temporary)
+    assert str(raised.value) == f"cannot write {str(path)!r}: No space left on device"
+    assert path.read_text() == "the older model"
+    assert [entry.name for entry in tmp_path.iterdir()] == ["model.keras"]
+
+
+def test_a_second_run_in_a_locked_folder_is_refused_naming_the_holder(tmp_path):
+    with run_files.RunLock(str(tmp_path)):
+        with pytest.raises(ValueError) as raised, run_files.RunLock(str(tmp_path)):
+            pass
+        lock = (tmp_path / run_files.LOCK).read_text()
+    assert lock == f"{os.getpid()}\n"
+    assert str(raised.value) == (
+        f"--out {tmp_path}: another kerasnqs run is writing here (lock held by pid {os.getpid()})"
+    )
+
+
+def test_the_lock_is_released_and_its_file_removed_on_leaving(tmp_path):
+    for _ in range(2):
+        with pytest.raises(RuntimeError), run_files.RunLock(str(tmp_path)):
+            raise RuntimeError("the run failed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lock_file_left_by_a_killed_run_is_taken_over(tmp_path):
+    (tmp_path / run_files.LOCK).write_text("12345\n")  # no process holds its lock
+    with run_files.RunLock(str(tmp_path)):
+        assert (tmp_path / run_files.LOCK).read_text() == f"{os.getpid()}\n"
+
+
+def test_a_folder_the_lock_created_is_removed_if_the_run_wrote_nothing(tmp_path):
+    with run_files.RunLock(str(tmp_path / "empty")):
+        pass
+    with run_files.RunLock(str(tmp_path / "written")):
+        (tmp_path / "written" / run_files.CONFIG).write_text("{}")
+    assert [entry.name for entry in tmp_path.iterdir()] == ["written"]
 
 
 def test_written_files_follow_the_umask(tmp_path, umask_027):

@@ -177,7 +177,7 @@ def save_run(recipe, vmc, settings, summary, path, name, description=None, overw
     exact_energy, exact_source = reference_energy(vmc.hamiltonian, settings["magnetization"])
     energy = {
         "mean": summary["energy"],
-        "error_of_mean": summary["energy_error"],
+        "error_of_mean": summary["energy_error_of_mean"],
         "variance": summary["variance"],
         "n_samples": settings["eval_samples"],
     }

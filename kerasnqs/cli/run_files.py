@@ -8,9 +8,11 @@ mixture. Files get the permissions of the user's umask, as any other new file.
 
 import contextlib
 import csv
+import fcntl
 import json
 import os
 import uuid
+import zipfile
 
 CONFIG = "config.json"
 HISTORY = "history.csv"
@@ -21,7 +23,13 @@ CHECKPOINT = "checkpoint.keras"
 RUN_FILES = (CONFIG, HISTORY, PLOT, MODEL, SUMMARY, CHECKPOINT)
 """Every file a training run writes in its folder."""
 
+CHECKPOINT_SETTINGS = "kerasnqs_settings.json"
+"""The entry of `checkpoint.keras` (a zip archive, as every `.keras` file) that holds the
+settings of the run that wrote it, so that `--resume` can tell a checkpoint of another run."""
+
 _TEMPORARY_PREFIX = ".tmp-"
+LOCK = ".kerasnqs.lock"
+"""The lock file of a run folder, there only while a run writes in it (`RunLock`)."""
 
 
 @contextlib.contextmanager
@@ -31,7 +39,8 @@ def atomic_path(path):
     The block creates the file at the temporary path (with any writer: `open`, Keras,
     Matplotlib); it is flushed to disk and renamed onto `path` in one step, so `path`
     always holds a complete file. If the block fails, the temporary file is removed and
-    `path` is left as it was.
+    `path` is left as it was; an `OSError` (a full disk, say) becomes a `ValueError`
+    naming `path`.
 
     Args:
         path: the final file path.
@@ -56,6 +65,8 @@ def atomic_path(path):
         _flush_to_disk(temporary)
         os.replace(temporary, path)
         _flush_to_disk(folder)
+    except OSError as error:  # A full disk, a folder made read-only, ...
+        raise ValueError(f"cannot write {os.fspath(path)!r}: {error.strerror or error}") from None
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -108,6 +119,30 @@ def write_history(path, rows):
         writer = csv.DictWriter(file, fieldnames=["epoch", "step", *metrics], restval="")
         writer.writeheader()
         writer.writerows({key: repr(value) for key, value in row.items()} for row in rows)
+
+
+def add_json_to_archive(path, name, data):
+    """Adds `data` as the JSON entry `name` to the zip archive `path` (a `.keras` file).
+
+    Keras reads only the entries it wrote, so the file still loads as before.
+    """
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(name, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def read_json_from_archive(path, name):
+    """The JSON entry `name` of the zip archive `path`, or None if it has no such entry.
+
+    Raises:
+        ValueError: if `path` is not a readable zip archive or the entry is not JSON.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if name not in archive.namelist():
+                return None
+            return json.loads(archive.read(name))
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"cannot read {path!r}: {error}") from None
 
 
 def read_history(path):
@@ -170,3 +205,97 @@ def remove_temporary_files(out):
     for name in os.listdir(out):
         if name.startswith(_TEMPORARY_PREFIX):
             os.remove(os.path.join(out, name))
+
+
+class RunLock:
+    """Holds the lock of a run folder, so that only one run writes in it at a time.
+
+    Entering creates the folder if needed and takes an exclusive `fcntl.flock` on its
+    `LOCK` file, which records the holder's process id; leaving removes the file and
+    releases the lock (the operating system releases it too if the process dies), and
+    removes the folder again if it created it and it is still empty. A lock file left
+    by a killed run is taken over.
+
+    Args:
+        folder: the run folder.
+        flag: the flag that named it, for the messages (`"--out"` or `"--resume"`).
+
+    Raises:
+        ValueError: on entering, if the folder cannot be created or written, or if
+            another process holds its lock.
+
+    Example:
+
+    >>> import os, tempfile
+    >>> folder = os.path.join(tempfile.mkdtemp(), "run")
+    >>> with RunLock(folder):
+    ...     os.listdir(folder)
+    ['.kerasnqs.lock']
+    >>> os.path.exists(folder)
+    False
+    """
+
+    def __init__(self, folder, flag="--out"):
+        self.folder = folder
+        self.flag = flag
+        self._path = os.path.join(folder, LOCK)
+        self._descriptor = None
+        self._created = False
+
+    def __enter__(self):
+        self._created = not os.path.isdir(self.folder)
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+        except OSError as error:
+            raise ValueError(
+                f"{self.flag} {self.folder!r}: cannot create the folder: {error.strerror}"
+            ) from None
+        try:
+            self._descriptor = self._lock()
+        except BaseException:
+            self._remove_created_folder()
+            raise
+        return self
+
+    def _lock(self):
+        while True:  # until the file locked is the one at the path (see __exit__)
+            try:
+                descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError as error:
+                raise ValueError(
+                    f"{self.flag} {self.folder!r}: cannot write in the folder: {error.strerror}"
+                ) from None
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(descriptor, 32).decode("ascii", "replace").strip()
+                os.close(descriptor)
+                raise ValueError(
+                    f"{self.flag} {self.folder}: another kerasnqs run is writing here (lock "
+                    f"held by pid {holder or 'unknown'})"
+                ) from None
+            if _same_file(descriptor, self._path):
+                os.ftruncate(descriptor, 0)
+                os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
+                return descriptor
+            os.close(descriptor)  # Its holder removed it as we opened it: try again.
+
+    def __exit__(self, *exc_info):
+        # Removed before it is unlocked: a run waiting on this file sees it is gone.
+        os.remove(self._path)
+        os.close(self._descriptor)
+        self._descriptor = None
+        self._remove_created_folder()
+        return False
+
+    def _remove_created_folder(self):
+        if self._created:
+            with contextlib.suppress(OSError):
+                os.rmdir(self.folder)  # only if empty: a run that failed before writing
+
+
+def _same_file(descriptor, path):
+    try:
+        return os.path.samestat(os.fstat(descriptor), os.stat(path))
+    except FileNotFoundError:
+        return False

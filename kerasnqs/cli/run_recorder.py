@@ -29,6 +29,9 @@ class RunRecorder(keras.callbacks.Callback):
         steps_per_epoch: the training steps of a full epoch.
         rows: the history rows of the epochs already trained, when resuming. Defaults
             to none.
+        settings: a JSON-serializable dict that every checkpoint carries, as its entry
+            `run_files.CHECKPOINT_SETTINGS`: the settings of the run, by which
+            `--resume` recognizes its checkpoints. Defaults to None (no entry).
 
     Example:
 
@@ -38,11 +41,12 @@ class RunRecorder(keras.callbacks.Callback):
     []
     """
 
-    def __init__(self, folder, steps_per_epoch, rows=()):
+    def __init__(self, folder, steps_per_epoch, rows=(), settings=None):
         super().__init__()
         self.folder = folder
         self.steps_per_epoch = int(steps_per_epoch)
         self.rows = list(rows)
+        self.settings = settings
 
     def on_epoch_end(self, epoch, logs=None):
         step = int(self.model.optimizer.iterations.numpy())
@@ -51,3 +55,7 @@ class RunRecorder(keras.callbacks.Callback):
         if step == (epoch + 1) * self.steps_per_epoch:
             with run_files.atomic_path(os.path.join(self.folder, run_files.CHECKPOINT)) as path:
                 self.model.save(path)
+                if self.settings is not None:
+                    run_files.add_json_to_archive(
+                        path, run_files.CHECKPOINT_SETTINGS, self.settings
+                    )

@@ -1,6 +1,5 @@
 """`kerasnqs train`: train a wavefunction by VMC and compare it with the exact energy."""
 
-import math
 import os
 import shlex
 import signal
@@ -135,6 +134,13 @@ def add_parser(subparsers):
 RUN_CONTROL = ("config", "resume", "overwrite")
 """Flags that say how to run, not what to train: they are not settings of the run."""
 
+RUN_LOCATION = ("out",)
+"""Settings that say where the run writes, not what it trains: left out of
+`run_fingerprint`, so that a run folder can be moved."""
+
+FINGERPRINT = "settings_sha256"
+"""The key of `config.json` that records `run_fingerprint` of the run's settings."""
+
 
 def add_run_control_arguments(parser):
     """Adds `--resume` and `--overwrite` to the `train` parser."""
@@ -210,6 +216,8 @@ def resume_settings(args):
         raise ValueError(f"--resume {folder!r} holds no training run: no {run_files.CONFIG}")
     saved = run_files.read_json(path, "the settings of the run to resume")
     settings = _default_settings(args)
+    if isinstance(saved, dict):
+        saved.pop(FINGERPRINT, None)
     if not isinstance(saved, dict) or set(saved) - set(settings):
         raise ValueError(
             f"--resume: {path!r} does not hold the settings of a run; expected a JSON "
@@ -217,6 +225,70 @@ def resume_settings(args):
         )
     settings.update(saved, out=folder)
     return settings
+
+
+def trained_settings(settings):
+    """The settings that define what a run trains: the system, the model and the recipe.
+
+    Returns:
+        The dict `settings` without `RUN_LOCATION`.
+    """
+    return {key: value for key, value in settings.items() if key not in RUN_LOCATION}
+
+
+def run_fingerprint(settings):
+    """The sha256 of `trained_settings(settings)` as canonical JSON, as a hex string."""
+    from kerasnqs.zoo.metadata import json_sha256
+
+    return json_sha256(trained_settings(settings))
+
+
+def check_resumed_settings(out, settings, checkpoint):
+    """Refuses to resume a run whose `config.json` or checkpoint is not the run's own.
+
+    The checkpoint carries the settings it was trained with
+    (`run_files.CHECKPOINT_SETTINGS`), which must be those of `config.json`; without a
+    checkpoint, `config.json` must still match the fingerprint recorded in it when the
+    run started.
+
+    Args:
+        out: the run folder.
+        settings: the settings read from its `config.json`.
+        checkpoint: the path of its checkpoint, or None.
+
+    Raises:
+        ValueError: naming the settings that differ.
+    """
+    current = trained_settings(settings)
+    if checkpoint is not None:
+        try:
+            trained = run_files.read_json_from_archive(checkpoint, run_files.CHECKPOINT_SETTINGS)
+        except ValueError as error:
+            raise ValueError(f"--resume: cannot load the checkpoint: {error}") from None
+        if not isinstance(trained, dict):
+            raise ValueError(
+                f"--resume {out!r}: {run_files.CHECKPOINT} does not record the settings it "
+                "was trained with (it was not written by this run of kerasnqs train); "
+                "start again with a new --out"
+            )
+        differences = [
+            f"{key} {trained.get(key)!r} in {run_files.CHECKPOINT} but "
+            f"{current.get(key)!r} in {run_files.CONFIG}"
+            for key in sorted(set(trained) | set(current))
+            if trained.get(key) != current.get(key)
+        ]
+        if differences:
+            raise ValueError(
+                f"--resume {out!r}: {run_files.CHECKPOINT} was trained with other settings "
+                f"than {run_files.CONFIG}: {'; '.join(differences)}"
+            )
+    config = run_files.read_json(os.path.join(out, run_files.CONFIG), "the run's settings")
+    if config.get(FINGERPRINT, run_fingerprint(settings)) != run_fingerprint(settings):
+        raise ValueError(
+            f"--resume {out!r}: {run_files.CONFIG} was edited after the run started (its "
+            f"settings no longer match their {FINGERPRINT}); put back the settings the run "
+            "started with, or start again with a new --out"
+        )
 
 
 def read_config(path, known):
@@ -428,14 +500,46 @@ def _check_sr(settings):
         raise ValueError(f"--diag-shift must be a finite number > 0, got {shift!r}")
 
 
+def _check_eval_samples(value):
+    """The final estimate's error of the mean needs at least two samples."""
+    if not validation.is_integer(value, minimum=2):
+        raise ValueError(f"--eval-samples must be an integer >= 2, got {value!r}")
+
+
+def epoch_length(steps, steps_per_epoch):
+    """The steps of each epoch of a run of `steps` steps: all epochs are equally long.
+
+    Like `keras.Model.fit`, a run is a whole number of epochs of `steps_per_epoch`
+    steps, so `steps` must be a multiple of it; a run shorter than one epoch is one
+    epoch of `steps` steps.
+
+    Returns:
+        `steps_per_epoch`, or `steps` if that is smaller.
+
+    Raises:
+        ValueError: if `steps` is larger than `steps_per_epoch` but not a multiple of it.
+    """
+    if steps <= steps_per_epoch:
+        return steps
+    if steps % steps_per_epoch:
+        raise ValueError(
+            f"--steps ({steps}) must be a multiple of --steps-per-epoch ({steps_per_epoch}), "
+            f"for example --steps {steps - steps % steps_per_epoch} or "
+            f"{steps - steps % steps_per_epoch + steps_per_epoch}"
+        )
+    return steps_per_epoch
+
+
 def run(args):
     resuming = args.resume is not None
     settings = resume_settings(args) if resuming else resolve_settings(args)
     _check_positive(
         settings,
-        *("samples", "steps", "steps_per_epoch", "eval_samples", "chunk_size", "units"),
+        *("samples", "steps", "steps_per_epoch", "chunk_size", "units"),
         *("depth", "n_components", "d_model", "heads", "layers", "devices"),
     )
+    _check_eval_samples(settings["eval_samples"])
+    settings["steps_per_epoch"] = epoch_length(settings["steps"], settings["steps_per_epoch"])
     _check_sr(settings)
     settings["symmetries"] = parse_symmetries(settings["symmetries"])
     from kerasnqs.vmc import distributed
@@ -445,10 +549,28 @@ def run(args):
         # The other workers train in step with the chief and write to a private folder.
         settings = dict(settings, out=os.path.join(tempfile.mkdtemp(prefix="kerasnqs-"), "run"))
         print(f"kerasnqs: not the chief; this worker's copy of the run goes to {settings['out']}")
+    with run_files.RunLock(settings["out"], "--resume" if resuming else "--out"):
+        return train_in_folder(settings, resuming, overwrite=bool(args.overwrite))
+
+
+def train_in_folder(settings, resuming, overwrite):
+    """Builds the run's VMC, trains it and writes its files; the caller holds the lock.
+
+    Args:
+        settings: the checked settings.
+        resuming: whether the run continues the one in `settings["out"]` (`--resume`).
+        overwrite: the value of `--overwrite`.
+
+    Returns:
+        The exit status (see `train_and_write`).
+    """
     out = settings["out"]
-    checkpoint = find_checkpoint(out) if resuming else None
-    if not resuming:
-        run_files.check_out(out, overwrite=bool(args.overwrite))
+    checkpoint = None
+    if resuming:
+        checkpoint = find_checkpoint(out, settings["steps_per_epoch"])
+        check_resumed_settings(out, settings, checkpoint)
+    else:
+        run_files.check_out(out, overwrite=overwrite)
     lattice, hamiltonian = system_args.build_system(settings)
 
     import keras
@@ -467,8 +589,9 @@ def run(args):
     if resuming:
         run_files.remove_temporary_files(out)
     else:
-        run_files.prepare_out(out, overwrite=bool(args.overwrite))
-        run_files.write_json(os.path.join(out, run_files.CONFIG), settings)
+        run_files.prepare_out(out, overwrite=overwrite)
+        config = {**settings, FINGERPRINT: run_fingerprint(settings)}
+        run_files.write_json(os.path.join(out, run_files.CONFIG), config)
 
     vmc = kerasnqs.VMC(
         wavefunction,
@@ -479,8 +602,8 @@ def run(args):
         preconditioner=kerasnqs.vmc.SR(settings["diag_shift"]) if settings["sr"] else None,
         memory_budget=settings["memory_budget"],
     )
-    steps_per_epoch = min(settings["steps_per_epoch"], settings["steps"])
-    epochs = math.ceil(settings["steps"] / steps_per_epoch)
+    steps_per_epoch = settings["steps_per_epoch"]
+    epochs = settings["steps"] // steps_per_epoch
     schedule = keras.optimizers.schedules.CosineDecay(
         settings["lr"], decay_steps=epochs * steps_per_epoch, alpha=0.01
     )
@@ -496,9 +619,9 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
     """Trains (from `checkpoint` if given), estimates the energy and writes the run's files.
 
     A checkpoint is written at the end of every epoch (`RunRecorder`). SIGINT or
-    SIGTERM stops training after the current step (`SignalStop`): the files are written
-    for the steps done, without the final estimate, and one line says how to resume. A
-    second signal, or one during the final estimate, stops at once, leaving the last
+    SIGTERM stops training after the current step (`SignalStop`), or stops the final
+    estimate: the files are written for the steps done, without the final estimate, and
+    one line says how to resume. A second signal stops at once, leaving the last
     checkpoint.
 
     Returns:
@@ -511,7 +634,7 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
     initial_epoch, rows = 0, []
     if checkpoint is not None:
         initial_epoch, rows = restore_checkpoint(vmc, checkpoint, steps_per_epoch, epochs)
-    recorder = RunRecorder(out, steps_per_epoch, rows)
+    recorder = RunRecorder(out, steps_per_epoch, rows, settings=trained_settings(settings))
     stop = SignalStop()
     start = time.perf_counter()
     try:
@@ -524,7 +647,10 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
                 initial_epoch=initial_epoch,
             )
             train_time = time.perf_counter() - start
-            stats = None if stop.signum is not None else vmc.estimate(settings["eval_samples"])
+            if stop.signum is None:
+                stats = final_estimate(vmc, settings["eval_samples"], stop)
+            else:
+                stats = None
             summary = summarize(vmc, stats, exact_energy, epochs * steps_per_epoch)
             summary.update(wall_time_s=time.perf_counter() - start, train_time_s=train_time)
             write_outputs(vmc, out, summary, recorder.rows, exact_energy)
@@ -540,11 +666,35 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
     return 0
 
 
-def find_checkpoint(out):
+def final_estimate(vmc, n_samples, stop):
+    """The final estimate of the energy, or None if a signal stopped it.
+
+    Args:
+        vmc: the trained `kerasnqs.VMC`.
+        n_samples: the value of `--eval-samples`.
+        stop: the `SignalStop` whose handler turns a signal outside training into a
+            `KeyboardInterrupt`; its `signum` is set to the signal that stopped the
+            estimate.
+
+    Returns:
+        The `kerasnqs.vmc.Stats` of the energy, or None.
+    """
+    try:
+        return vmc.estimate(n_samples)
+    except KeyboardInterrupt:
+        stop.signum = stop.last_signum or signal.SIGINT
+        return None
+
+
+def find_checkpoint(out, steps_per_epoch):
     """The checkpoint of the run in `out` that `--resume` continues, or None to start over.
 
+    Only a run stopped before its first epoch ended has no checkpoint and starts again
+    from step 0.
+
     Raises:
-        ValueError: if the run in `out` has finished (nothing to resume).
+        ValueError: if the run in `out` has finished (nothing to resume), or if its
+            history records finished epochs but their checkpoint is missing.
     """
     path = os.path.join(out, run_files.CHECKPOINT)
     if os.path.isfile(path):
@@ -557,6 +707,15 @@ def find_checkpoint(out):
                 f"--resume {out!r} holds a finished run ({summary.get('steps')} steps): "
                 "nothing to resume"
             )
+    history_path = os.path.join(out, run_files.HISTORY)
+    rows = run_files.read_history(history_path) if os.path.isfile(history_path) else []
+    done = max((row["step"] for row in rows), default=0)
+    if done >= steps_per_epoch:
+        raise ValueError(
+            f"--resume {out!r}: {run_files.HISTORY} records {done // steps_per_epoch} "
+            f"finished epoch(s) but {run_files.CHECKPOINT} is missing, so the run cannot "
+            "continue; start it again with a new --out (or --overwrite on this one)"
+        )
     return None  # Stopped before its first epoch ended: it starts again from step 0.
 
 
@@ -606,12 +765,14 @@ def restore_checkpoint(vmc, path, steps_per_epoch, epochs):
 def summarize(vmc, stats, exact_energy, planned_steps):
     """The contents of `summary.json` but the times; `stats` is None after an interruption.
 
-    An interrupted run has no final estimate: its energy entries are None, `interrupted`
-    is true, and `steps` counts the steps done.
+    `energy_error_of_mean` is the final estimate's error bar (the columns `energy` and
+    `energy_error` of `history.csv` are those of each epoch's steps). An interrupted run
+    has no final estimate: its energy entries are None, `interrupted` is true, and
+    `steps` counts the steps done.
     """
     summary = {
         "energy": None,
-        "energy_error": None,
+        "energy_error_of_mean": None,
         "variance": None,
         "exact_energy": exact_energy,
         "relative_error": None,
@@ -621,7 +782,9 @@ def summarize(vmc, stats, exact_energy, planned_steps):
     }
     if stats is not None:
         energy = float(stats.mean.real)
-        summary.update(energy=energy, energy_error=stats.error_of_mean, variance=stats.variance)
+        summary.update(
+            energy=energy, energy_error_of_mean=stats.error_of_mean, variance=stats.variance
+        )
         if exact_energy is not None:
             from kerasnqs.exact import relative_error
 
@@ -644,7 +807,14 @@ def write_outputs(vmc, out, summary, rows, exact_energy):
 
 
 def stop_message(signum, summary, steps_per_epoch, out):
-    """The line printed when a signal stopped training."""
+    """The line printed when a signal stopped training or the final estimate."""
+    name = signal.Signals(signum).name
+    if summary["steps"] == summary["planned_steps"]:
+        return (
+            f"kerasnqs: stopped by {name} after all {summary['steps']} steps, before the "
+            f"final estimate ended; wrote {out}/ without it (summary.json says "
+            f"interrupted); make it with: kerasnqs train --resume {shlex.quote(out)}"
+        )
     checkpoint_step = summary["steps"] // steps_per_epoch * steps_per_epoch
     checkpoint = (
         f"its checkpoint is at step {checkpoint_step}"
@@ -652,7 +822,7 @@ def stop_message(signum, summary, steps_per_epoch, out):
         else "no epoch ended, so there is no checkpoint and it starts again"
     )
     return (
-        f"kerasnqs: stopped by {signal.Signals(signum).name} after step {summary['steps']} "
+        f"kerasnqs: stopped by {name} after step {summary['steps']} "
         f"of {summary['planned_steps']}; wrote {out}/ (summary.json says interrupted); "
         f"{checkpoint}; {resume_hint(out)}"
     )

@@ -150,8 +150,18 @@ def file_sha256(path):
 
 def metadata_sha256(metadata):
     """The sha256 of the metadata without its `metadata_sha256` key, as canonical JSON."""
-    content = {key: value for key, value in metadata.items() if key != "metadata_sha256"}
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return json_sha256({key: value for key, value in metadata.items() if key != "metadata_sha256"})
+
+
+def json_sha256(data):
+    """The sha256 of `data` as canonical JSON (sorted keys, no spaces), as a hex string.
+
+    Example:
+
+    >>> json_sha256({"b": 1, "a": [2.5, None]}) == json_sha256({"a": [2.5, None], "b": 1})
+    True
+    """
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
