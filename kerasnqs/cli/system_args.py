@@ -221,9 +221,14 @@ def build_operator(config, lattice):
     """
     system = config["system"]
     arguments = {key: config[key] for key, users in _USES.items() if system in users}
-    for key in [key for key in arguments if key != "marshall_sign"]:  # bool: build_system
+    couplings = [key for key in arguments if key != "marshall_sign"]  # bool: build_system
+    for key in couplings:
         arguments[key] = validation.finite_real(f"--{key}", arguments[key])
-    return SPIN_MODELS[system](lattice, **arguments)
+    try:
+        return SPIN_MODELS[system](lattice, **arguments)
+    except ValueError as error:  # A coupling too large for the model: name its flag.
+        flags = ", ".join(f"--{key} {arguments[key]!r}" for key in couplings)
+        raise ValueError(f"{flags}: {error}") from None
 
 
 def _check_magnetization(magnetization, operator):
