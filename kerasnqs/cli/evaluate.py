@@ -7,6 +7,8 @@ from `kerasnqs zoo list` or a folder written by `kerasnqs.zoo.save`.
 import os
 import zipfile
 
+from kerasnqs.cli import flag_checks
+
 
 def add_parser(subparsers):
     """Adds the `evaluate` sub-command to `subparsers` and returns its parser."""
@@ -80,10 +82,9 @@ def load_vmc(path):
 
 def run(args):
     """Estimates and prints the energy of the model in `args.model`."""
-    if args.samples < 2:
-        raise ValueError(f"--samples must be an integer >= 2, got {args.samples}")
-    if args.chunk_size is not None and args.chunk_size < 1:
-        raise ValueError(f"--chunk-size must be a positive integer, got {args.chunk_size}")
+    flag_checks.samples(args.samples)
+    flag_checks.seed(args.seed)
+    flag_checks.chunk_size(args.chunk_size)
     from kerasnqs.vmc.memory_budget import parse_memory_budget
 
     memory_budget = parse_memory_budget(args.memory_budget, name="--memory-budget")

@@ -9,7 +9,7 @@ import tempfile
 import time
 
 from kerasnqs import validation
-from kerasnqs.cli import run_files, system_args, training_plot
+from kerasnqs.cli import flag_checks, run_files, system_args, training_plot
 
 TRAINING_DEFAULTS = {
     "model": "rnn",
@@ -385,22 +385,23 @@ def load_initial_weights(wavefunction, source):
 def _check_positive(settings, *keys):
     """Checks the training settings, whether they come from flags or a config file.
 
-    `keys` are the settings that must be positive integers (or `None`); the others are
-    checked by type: `--lr` a finite positive number, `--seed` an integer >= 0, `--phase`
+    `keys` are the settings that must be positive integers (or `None`), at most
+    `flag_checks.MAX_COUNT`, and numbers of samples at least 2; the others are checked
+    by type: `--lr` a finite positive number, `--seed` an integer in [0, 2**63), `--phase`
     true or false, `--model` and `--cell` a known name, `--out` and `--init-from` text.
 
     Raises:
         ValueError: naming the first setting that is not what is expected.
     """
     for key in keys:
-        value = settings[key]
-        if value is not None and not validation.is_integer(value, minimum=1):
-            raise ValueError(f"--{_flag(key)} must be a positive integer, got {value!r}")
+        if key in ("samples", "eval_samples"):
+            flag_checks.samples(settings[key], f"--{_flag(key)}")
+        elif settings[key] is not None:
+            flag_checks.positive_integer(f"--{_flag(key)}", settings[key])
     lr = settings["lr"]
     if not validation.is_finite_positive(lr):
         raise ValueError(f"--lr must be a finite positive number, got {lr!r}")
-    if not validation.is_integer(settings["seed"], minimum=0):
-        raise ValueError(f"--seed must be an integer >= 0, got {settings['seed']!r}")
+    flag_checks.seed(settings["seed"])
     if not isinstance(settings["phase"], bool):
         raise ValueError(f"--phase must be true or false, got {settings['phase']!r}")
     for key, choices in (
