@@ -286,9 +286,11 @@ class PauliSum:
                [2., 0.]])
         """
         if magnetization is None:
+            sparse.check_size(2**self.n_sites)  # before max_conn, whose table takes time
             sparse.check_size(2**self.n_sites, self.max_conn)
             return sparse.to_csr(self._table, None, self.is_real)
         basis.n_down_spins(self.n_sites, magnetization)
+        sparse.check_size(basis.sector_size(self.n_sites, magnetization))
         if not self.conserves_magnetization:
             raise ValueError(
                 f"`magnetization`={magnetization!r} was given, but {self!r} does not "
