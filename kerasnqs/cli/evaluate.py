@@ -85,9 +85,10 @@ def run(args):
     flag_checks.samples(args.samples)
     flag_checks.seed(args.seed)
     flag_checks.chunk_size(args.chunk_size)
-    from kerasnqs.vmc.memory_budget import parse_memory_budget
+    from kerasnqs.vmc.memory_budget import check_estimate_fits, parse_memory_budget
 
     memory_budget = parse_memory_budget(args.memory_budget, name="--memory-budget")
+    check_estimate_fits(args.samples, memory_budget, names=("--samples", "--memory-budget"))
     if args.model.endswith(".keras"):
         vmc = load_vmc(args.model)
         wavefunction, hamiltonian, metadata = vmc.wavefunction, vmc.hamiltonian, None

@@ -417,6 +417,25 @@ def _check_positive(settings, *keys):
             raise ValueError(f"--{_flag(key)} must be a path (text), got {value!r}")
 
 
+def check_memory(wavefunction, hamiltonian, settings):
+    """Refuses `--samples`, `--eval-samples` or `--size` whose step or final estimate
+    cannot stay within `--memory-budget` (see `kerasnqs.vmc.memory_budget`)."""
+    from kerasnqs.vmc import memory_budget
+
+    # Parsed as VMC parses it, so that a bad budget gets the same message as before.
+    budget = memory_budget.parse_memory_budget(settings["memory_budget"])
+    memory_budget.check_training_fits(
+        wavefunction,
+        hamiltonian,
+        settings["samples"],
+        budget,
+        jit_compile=True,
+        names=("--samples", "--memory-budget"),
+    )
+    names = ("--eval-samples", "--memory-budget")
+    memory_budget.check_estimate_fits(settings["eval_samples"], budget, names=names)
+
+
 def _flag(key):
     return key.replace("_", "-")
 
@@ -462,6 +481,7 @@ def run(args):
     if settings["init_from"] is not None and checkpoint is None:
         load_initial_weights(wavefunction, settings["init_from"])
     wavefunction = symmetrize(wavefunction, settings["symmetries"], hamiltonian)
+    check_memory(wavefunction, hamiltonian, settings)
     exact_energy, exact_source = reference_energy(hamiltonian, settings["magnetization"])
     if exact_energy is not None:
         print(f"exact energy: {exact_energy:.10f} ({exact_source})")
