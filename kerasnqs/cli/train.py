@@ -527,6 +527,7 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
     """
     from kerasnqs.cli.run_recorder import RunRecorder
     from kerasnqs.cli.signal_stop import SignalStop
+    from kerasnqs.vmc import TrainingMonitor
 
     out = settings["out"]
     initial_epoch, rows = 0, []
@@ -540,7 +541,7 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
             vmc.fit(
                 epochs=epochs,
                 steps_per_epoch=steps_per_epoch,
-                callbacks=[recorder, stop],
+                callbacks=[recorder, stop, TrainingMonitor(exact_energy)],
                 verbose=2,
                 initial_epoch=initial_epoch,
             )
