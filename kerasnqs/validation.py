@@ -83,6 +83,58 @@ def integer(name, value, minimum=1):
     return int(value)
 
 
+def sample_count(name, value):
+    """Returns a number of samples of an estimate as an int, or raises a `ValueError`.
+
+    Args:
+        name: the argument's name (`n_samples`), or a command-line flag (`--samples`).
+        value: the user's value; an integer (not a bool) >= 2, since one sample has no
+            error bar.
+
+    Example:
+
+    >>> sample_count("n_samples", 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: `n_samples` must be an integer >= 2 (the error of the mean needs at least two samples), got 1.
+    """  # noqa: E501
+    if not is_integer(value, minimum=2):
+        raise ValueError(
+            f"{_named(name)} must be an integer >= 2 (the error of the mean needs at least "
+            f"two samples), got {value!r}."
+        )
+    return int(value)
+
+
+def seed(name, value):
+    """Returns a random seed as an int in `[0, 2**63)`, or raises a `ValueError`.
+
+    Args:
+        name: the argument's name (`seed`), or a command-line flag (`--seed`).
+        value: the user's value: an integer (not a bool) that fits in a signed 64-bit
+            integer and is not negative.
+
+    Example:
+
+    >>> seed("--seed", 2**64)
+    Traceback (most recent call last):
+    ...
+    ValueError: --seed must be an integer < 2**63 (a seed has 64 bits), got 18446744073709551616.
+    """
+    if not is_integer(value, minimum=0):
+        raise ValueError(f"{_named(name)} must be an integer >= 0, got {value!r}.")
+    if value >= 2**63:
+        raise ValueError(
+            f"{_named(name)} must be an integer < 2**63 (a seed has 64 bits), got {value!r}."
+        )
+    return int(value)
+
+
+def _named(name):
+    """An argument's name in a message: `name` in backquotes, a `--flag` as it is."""
+    return name if name.startswith("--") else f"`{name}`"
+
+
 def finite_real(name, value):
     """Returns `value` as a float, or raises a `ValueError` naming `name`.
 

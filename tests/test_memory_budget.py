@@ -190,7 +190,11 @@ def test_vmc_rejects_a_bad_memory_budget():
     ("flags", "message"),
     [
         (["--memory-budget", "lots"], "--memory-budget must be a positive number of bytes"),
-        (["--samples", "1"], "--samples must be an integer >= 2, got 1"),
+        (
+            ["--samples", "1"],
+            "--samples must be an integer >= 2 (the error of the mean needs at least two "
+            "samples), got 1",
+        ),
     ],
     ids=["memory-budget", "one-sample"],
 )

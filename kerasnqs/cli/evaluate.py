@@ -9,7 +9,7 @@ import os
 import sys
 import zipfile
 
-from kerasnqs.cli import run_files
+from kerasnqs.cli import flag_checks, run_files
 
 
 def add_parser(subparsers):
@@ -85,13 +85,13 @@ def load_vmc(path):
 
 def run(args):
     """Estimates and prints the energy of the model in `args.model`."""
-    if args.samples < 2:
-        raise ValueError(f"--samples must be an integer >= 2, got {args.samples}")
-    if args.chunk_size is not None and args.chunk_size < 1:
-        raise ValueError(f"--chunk-size must be a positive integer, got {args.chunk_size}")
-    from kerasnqs.vmc.memory_budget import parse_memory_budget
+    flag_checks.samples(args.samples)
+    flag_checks.seed(args.seed)
+    flag_checks.chunk_size(args.chunk_size)
+    from kerasnqs.vmc.memory_budget import check_estimate_fits, parse_memory_budget
 
     memory_budget = parse_memory_budget(args.memory_budget, name="--memory-budget")
+    check_estimate_fits(args.samples, memory_budget, names=("--samples", "--memory-budget"))
     model_file = saved_model_file(args.model)
     if model_file is not None:
         vmc = load_vmc(model_file)
@@ -133,7 +133,8 @@ def saved_model_file(model):
 
     Args:
         model: the MODEL argument: a `.keras` file, a `kerasnqs train` run folder (it
-            holds `config.json`), or a zoo model name or folder.
+            holds `config.json` and no zoo `metadata.json`), or a zoo model name or
+            folder.
 
     Returns:
         The path of the `.keras` file to load, or None.
@@ -143,8 +144,11 @@ def saved_model_file(model):
     """
     if model.endswith(".keras"):
         return model
-    if not os.path.isfile(os.path.join(model, run_files.CONFIG)):
-        return None
+    from kerasnqs.zoo.registry import METADATA_FILE
+
+    is_run = os.path.isfile(os.path.join(model, run_files.CONFIG))
+    if not is_run or os.path.isfile(os.path.join(model, METADATA_FILE)):
+        return None  # a zoo model, whose folder holds a config.json of its own
     path = os.path.join(model, run_files.MODEL)
     if not os.path.isfile(path):
         raise ValueError(

@@ -31,6 +31,12 @@ DEFAULTS = {
 }
 """The value of every system key when it is not given."""
 
+MAX_SITES = 10_000
+"""The most sites `--size` gives: the free-fermion energy of a TFIM chain of 10,000 sites
+takes about 6 s (it grows as the square of the sites), and training needs the amplitudes of
+every connected configuration of a sample within the memory budget (see
+`kerasnqs.vmc.memory_budget.check_training_fits`)."""
+
 _USES = {
     "h": ("tfim",),
     "j2": ("j1j2",),
@@ -194,6 +200,7 @@ def build_lattice(name, size, pbc=False):
     if name == "chain":
         if not text.isdigit() or int(text) < 2:
             raise ValueError(f"`--size` for a chain must be a number of sites >= 2, got {size!r}.")
+        _check_sites(int(text), size)
         return Chain(int(text), pbc=pbc)
     if sides:
         lx, ly = int(sides.group(1)), int(sides.group(2))
@@ -206,7 +213,15 @@ def build_lattice(name, size, pbc=False):
         )
     if lx < 2 or ly < 2:
         raise ValueError(f"`--size` for a square lattice needs sides >= 2, got {size!r}.")
+    _check_sites(lx * ly, size)
     return Square(lx, ly, pbc=pbc)
+
+
+def _check_sites(n_sites, size):
+    if n_sites > MAX_SITES:
+        raise ValueError(
+            f"`--size` must give at most {MAX_SITES:,} sites, got {size!r} ({n_sites:,} sites)."
+        )
 
 
 def build_operator(config, lattice):
@@ -221,9 +236,14 @@ def build_operator(config, lattice):
     """
     system = config["system"]
     arguments = {key: config[key] for key, users in _USES.items() if system in users}
-    for key in [key for key in arguments if key != "marshall_sign"]:  # bool: build_system
+    couplings = [key for key in arguments if key != "marshall_sign"]  # bool: build_system
+    for key in couplings:
         arguments[key] = validation.finite_real(f"--{key}", arguments[key])
-    return SPIN_MODELS[system](lattice, **arguments)
+    try:
+        return SPIN_MODELS[system](lattice, **arguments)
+    except ValueError as error:  # A coupling too large for the model: name its flag.
+        flags = ", ".join(f"--{key} {arguments[key]!r}" for key in couplings)
+        raise ValueError(f"{flags}: {error}") from None
 
 
 def _check_magnetization(magnetization, operator):

@@ -8,7 +8,7 @@ import tempfile
 import time
 
 from kerasnqs import validation
-from kerasnqs.cli import run_files, system_args, training_plot
+from kerasnqs.cli import flag_checks, run_files, system_args, training_plot
 
 TRAINING_DEFAULTS = {
     "model": "rnn",
@@ -457,22 +457,23 @@ def load_initial_weights(wavefunction, source):
 def _check_positive(settings, *keys):
     """Checks the training settings, whether they come from flags or a config file.
 
-    `keys` are the settings that must be positive integers (or `None`); the others are
-    checked by type: `--lr` a finite positive number, `--seed` an integer >= 0, `--phase`
+    `keys` are the settings that must be positive integers (or `None`), at most
+    `flag_checks.MAX_COUNT`, and numbers of samples at least 2; the others are checked
+    by type: `--lr` a finite positive number, `--seed` an integer in [0, 2**63), `--phase`
     true or false, `--model` and `--cell` a known name, `--out` and `--init-from` text.
 
     Raises:
         ValueError: naming the first setting that is not what is expected.
     """
     for key in keys:
-        value = settings[key]
-        if value is not None and not validation.is_integer(value, minimum=1):
-            raise ValueError(f"--{_flag(key)} must be a positive integer, got {value!r}")
+        if key in ("samples", "eval_samples"):
+            flag_checks.samples(settings[key], f"--{_flag(key)}")
+        elif settings[key] is not None:
+            flag_checks.positive_integer(f"--{_flag(key)}", settings[key])
     lr = settings["lr"]
     if not validation.is_finite_positive(lr):
         raise ValueError(f"--lr must be a finite positive number, got {lr!r}")
-    if not validation.is_integer(settings["seed"], minimum=0):
-        raise ValueError(f"--seed must be an integer >= 0, got {settings['seed']!r}")
+    flag_checks.seed(settings["seed"])
     if not isinstance(settings["phase"], bool):
         raise ValueError(f"--phase must be true or false, got {settings['phase']!r}")
     for key, choices in (
@@ -488,6 +489,25 @@ def _check_positive(settings, *keys):
             raise ValueError(f"--{_flag(key)} must be a path (text), got {value!r}")
 
 
+def check_memory(wavefunction, hamiltonian, settings):
+    """Refuses `--samples`, `--eval-samples` or `--size` whose step or final estimate
+    cannot stay within `--memory-budget` (see `kerasnqs.vmc.memory_budget`)."""
+    from kerasnqs.vmc import memory_budget
+
+    # Parsed as VMC parses it, so that a bad budget gets the same message as before.
+    budget = memory_budget.parse_memory_budget(settings["memory_budget"])
+    memory_budget.check_training_fits(
+        wavefunction,
+        hamiltonian,
+        settings["samples"],
+        budget,
+        jit_compile=True,
+        names=("--samples", "--memory-budget"),
+    )
+    names = ("--eval-samples", "--memory-budget")
+    memory_budget.check_estimate_fits(settings["eval_samples"], budget, names=names)
+
+
 def _flag(key):
     return key.replace("_", "-")
 
@@ -498,12 +518,6 @@ def _check_sr(settings):
     shift = settings["diag_shift"]
     if not validation.is_finite_positive(shift):
         raise ValueError(f"--diag-shift must be a finite number > 0, got {shift!r}")
-
-
-def _check_eval_samples(value):
-    """The final estimate's error of the mean needs at least two samples."""
-    if not validation.is_integer(value, minimum=2):
-        raise ValueError(f"--eval-samples must be an integer >= 2, got {value!r}")
 
 
 def epoch_length(steps, steps_per_epoch):
@@ -535,10 +549,9 @@ def run(args):
     settings = resume_settings(args) if resuming else resolve_settings(args)
     _check_positive(
         settings,
-        *("samples", "steps", "steps_per_epoch", "chunk_size", "units"),
+        *("samples", "eval_samples", "steps", "steps_per_epoch", "chunk_size", "units"),
         *("depth", "n_components", "d_model", "heads", "layers", "devices"),
     )
-    _check_eval_samples(settings["eval_samples"])
     settings["steps_per_epoch"] = epoch_length(settings["steps"], settings["steps_per_epoch"])
     _check_sr(settings)
     settings["symmetries"] = parse_symmetries(settings["symmetries"])
@@ -583,6 +596,7 @@ def train_in_folder(settings, resuming, overwrite):
     if settings["init_from"] is not None and checkpoint is None:
         load_initial_weights(wavefunction, settings["init_from"])
     wavefunction = symmetrize(wavefunction, settings["symmetries"], hamiltonian)
+    check_memory(wavefunction, hamiltonian, settings)
     exact_energy, exact_source = reference_energy(hamiltonian, settings["magnetization"])
     if exact_energy is not None:
         print(f"exact energy: {exact_energy:.10f} ({exact_source})")
@@ -629,6 +643,7 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
     """
     from kerasnqs.cli.run_recorder import RunRecorder
     from kerasnqs.cli.signal_stop import SignalStop
+    from kerasnqs.vmc import TrainingMonitor
 
     out = settings["out"]
     initial_epoch, rows = 0, []
@@ -642,7 +657,7 @@ def train_and_write(vmc, settings, epochs, steps_per_epoch, exact_energy, checkp
             vmc.fit(
                 epochs=epochs,
                 steps_per_epoch=steps_per_epoch,
-                callbacks=[recorder, stop],
+                callbacks=[recorder, stop, TrainingMonitor(exact_energy)],
                 verbose=2,
                 initial_epoch=initial_epoch,
             )

@@ -7,11 +7,17 @@ Grammar (whitespace is ignored; juxtaposed factors multiply):
     factor     := ("+" | "-") factor | number | pauli | "(" expression ")"
     number     := a Python float or imaginary literal: 2, 0.5, 1e-3, 2j
     pauli      := X<site> | Y<site> | Z<site> | I<site> | I
+
+Numbers must be finite in float64, and parentheses and signs may nest `MAX_DEPTH` deep.
 """
 
+import math
 import re
 
 from kerasnqs.operators import pauli_strings, term_algebra
+
+MAX_DEPTH = 100
+"""The deepest nesting of parentheses and unary signs `parse_expression` reads."""
 
 _TOKEN = re.compile(
     r"\s*(?:"
@@ -66,6 +72,7 @@ class _Parser:
     def __init__(self, tokens, text, n_sites):
         self.tokens, self.text, self.n_sites = tokens, text, n_sites
         self.position = 0
+        self.depth = 0
 
     def peek(self):
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -106,21 +113,38 @@ class _Parser:
 
     def factor(self):
         kind, value, start = self.next()
-        if kind == "symbol" and value in "+-":
-            return term_algebra.scale(self.factor(), 1 if value == "+" else -1)
-        if kind == "symbol" and value == "(":
-            terms = self.expression()
-            if self.peek() is None:
-                raise ValueError(f"`text`: a ')' is missing at the end of {self.text!r}.")
-            if not self.at_symbol(")"):
-                self.fail("expected ')' but found")
-            self.next()
+        if kind == "symbol" and value in "+-(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise ValueError(
+                    f"`text`: parentheses and signs nest deeper than the limit of {MAX_DEPTH} "
+                    f"at position {start}."
+                )
+            terms = self.nested(value)
+            self.depth -= 1
             return terms
         if kind == "number":
-            return term_algebra.identity(complex(value))
+            number = complex(value)
+            if not (math.isfinite(number.real) and math.isfinite(number.imag)):
+                raise ValueError(
+                    f"`text`: the number {value!r} at position {start} is not finite in float64."
+                )
+            return term_algebra.identity(number)
         if kind == "pauli":
             return self.pauli(value)
         raise ValueError(f"`text`: unexpected {value!r} at position {start} in {self.text!r}.")
+
+    def nested(self, symbol):
+        """The factor after a unary sign, or the expression in parentheses after `(`."""
+        if symbol in "+-":
+            return term_algebra.scale(self.factor(), 1 if symbol == "+" else -1)
+        terms = self.expression()
+        if self.peek() is None:
+            raise ValueError(f"`text`: a ')' is missing at the end of {self.text!r}.")
+        if not self.at_symbol(")"):
+            self.fail("expected ')' but found")
+        self.next()
+        return terms
 
     def pauli(self, value):
         if value == "I":

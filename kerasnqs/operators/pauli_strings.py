@@ -6,6 +6,7 @@ string is the empty tuple. Its text *label* lists the factors separated by space
 for example `"X0 Z3"`; the identity's label is `"I"`.
 """
 
+import math
 import numbers
 import re
 
@@ -135,6 +136,41 @@ def check_coefficient(value, argument="terms"):
     if not (abs(value.real) < float("inf") and abs(value.imag) < float("inf")):
         raise ValueError(f"`{argument}`: a coefficient must be finite, got {value!r}.")
     return value
+
+
+MAX_ABSOLUTE_SUM = 1e300
+"""The largest sum of the coefficients' absolute values an operator may have: it bounds
+every matrix element and every local value, with room below float64's largest number
+(about 1.8e308) for the sums and products of an estimate."""
+
+
+def check_coefficient_sum(coefficients, argument="terms"):
+    """Raises a `ValueError` unless the coefficients are finite and their absolute sum is
+    at most `MAX_ABSOLUTE_SUM`.
+
+    Args:
+        coefficients: an iterable of Python complex numbers.
+        argument: how the message names what holds them.
+
+    Example:
+
+    >>> check_coefficient_sum([1.0, -2.0])
+    >>> check_coefficient_sum([1e308, 1e308], "h")
+    Traceback (most recent call last):
+    ...
+    ValueError: `h`: the absolute values of the coefficients sum to inf, above the limit of 1e+300.
+    """
+    total = 0.0
+    for value in coefficients:
+        value = complex(value)
+        if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+            raise ValueError(f"`{argument}`: a coefficient must be finite, got {value!r}.")
+        total += abs(value)
+    if not total <= MAX_ABSOLUTE_SUM:
+        raise ValueError(
+            f"`{argument}`: the absolute values of the coefficients sum to {total:.3g}, above "
+            f"the limit of {MAX_ABSOLUTE_SUM:g}."
+        )
 
 
 def plain_number(value):

@@ -37,7 +37,8 @@ class PauliSum:
         terms: a list of `(coefficient, string)` pairs. A string lists factors
             `X<site>`, `Y<site>`, `Z<site>` separated by spaces, such as `"X0 Z3"`;
             `""` or `"I"` is the identity. Coefficients are finite real or complex
-            numbers.
+            numbers whose absolute values sum to at most 1e300
+            (`kerasnqs.operators.pauli_strings.MAX_ABSOLUTE_SUM`).
 
     Example:
 
@@ -83,9 +84,10 @@ class PauliSum:
         PauliSum(n_sites=4, terms=[(2.0, 'X0 Z3'), (-0.5, 'Y1 Y2'), ((-1+1j), 'Z1')])
         """
         n_sites = validation.integer("n_sites", n_sites)
-        return _from_dict(n_sites, expression.parse_expression(text, n_sites))
+        return _from_dict(n_sites, expression.parse_expression(text, n_sites), "text")
 
-    def _set_terms(self, n_sites, terms):
+    def _set_terms(self, n_sites, terms, argument="terms"):
+        pauli_strings.check_coefficient_sum(terms.values(), argument)
         self._n_sites = n_sites
         self._terms = terms
 
@@ -284,9 +286,11 @@ class PauliSum:
                [2., 0.]])
         """
         if magnetization is None:
+            sparse.check_size(2**self.n_sites)  # before max_conn, whose table takes time
             sparse.check_size(2**self.n_sites, self.max_conn)
             return sparse.to_csr(self._table, None, self.is_real)
         basis.n_down_spins(self.n_sites, magnetization)
+        sparse.check_size(basis.sector_size(self.n_sites, magnetization))
         if not self.conserves_magnetization:
             raise ValueError(
                 f"`magnetization`={magnetization!r} was given, but {self!r} does not "
@@ -382,10 +386,10 @@ class PauliSum:
         return text[3:] if text.startswith(" + ") else "-" + text[3:]
 
 
-def _from_dict(n_sites, terms):
-    """Returns a plain `PauliSum` holding a terms dict."""
+def _from_dict(n_sites, terms, argument="operator"):
+    """Returns a plain `PauliSum` holding a terms dict; `argument` names it in errors."""
     operator = PauliSum.__new__(PauliSum)
-    operator._set_terms(n_sites, terms)
+    operator._set_terms(n_sites, terms, argument)
     return operator
 
 

@@ -21,12 +21,13 @@ MAX_STORED_ELEMENTS = 2**28
 _CHUNK = 2**18
 
 
-def check_size(dimension, max_conn):
+def check_size(dimension, max_conn=None):
     """Raises a `ValueError` when a matrix is too large to build.
 
     Args:
         dimension: the number of basis states (rows).
-        max_conn: the number of off-diagonal elements per row.
+        max_conn: the number of off-diagonal elements per row, or `None` to check only
+            the dimension (which is known before the operator's flip table is built).
     """
     if dimension > MAX_DIMENSION:
         raise ValueError(
@@ -35,7 +36,7 @@ def check_size(dimension, max_conn):
             f"basis states (2^{MAX_DIMENSION.bit_length() - 1}); use a magnetization "
             "sector or fewer sites."
         )
-    if dimension * (max_conn + 1) > MAX_STORED_ELEMENTS:
+    if max_conn is not None and dimension * (max_conn + 1) > MAX_STORED_ELEMENTS:
         raise ValueError(
             f"The matrix would hold up to {_format_size(dimension * (max_conn + 1))} elements "
             f"({dimension:,} rows of {max_conn + 1}), above the limit of "

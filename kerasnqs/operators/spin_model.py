@@ -25,6 +25,14 @@ class SpinModel(PauliSum):
 
     def __init__(self, lattice, terms):
         self.lattice = as_lattice(lattice)
+        try:
+            pauli_strings.check_coefficient_sum([c for c, _ in terms])
+        except ValueError as error:
+            couplings = ", ".join(f"`{name}`={getattr(self, name)!r}" for name in self.couplings)
+            raise ValueError(
+                f"{couplings} on {self.lattice.n_sites} sites: "
+                f"{str(error).removeprefix('`terms`: ')}"
+            ) from None
         super().__init__(self.lattice.n_sites, terms)
 
     def __eq__(self, other):

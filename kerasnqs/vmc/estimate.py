@@ -123,11 +123,7 @@ def checked_operators(wavefunction, operators, n_samples, covariance):
     """Validates `estimate`'s arguments; returns the operators as a list."""
     _check_argument_order(wavefunction, operators)
     names, operator_list = _operator_list(operators)
-    if not validation.is_integer(n_samples, minimum=2):
-        raise ValueError(
-            f"`n_samples` must be an integer >= 2 (the error of the mean needs at least two "
-            f"samples), got {n_samples!r}."
-        )
+    validation.sample_count("n_samples", n_samples)
     for name, operator in zip(names, operator_list, strict=True):
         if getattr(operator, "n_sites", None) != wavefunction.n_sites:
             raise ValueError(

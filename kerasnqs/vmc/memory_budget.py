@@ -28,6 +28,11 @@ ESTIMATE_CHUNK_SIZE = 5000
 """The most connected configurations `estimate` evaluates at once, whatever the budget:
 larger chunks were never faster in `benchmarks/memory.py` (they leave the CPU caches)."""
 
+BYTES_PER_ESTIMATED_SAMPLE = 64
+"""The memory an estimate keeps per sample until its statistics: the local value of each
+batch and their concatenation, and the float64 or complex128 deviations and squares of
+`kerasnqs.vmc.statistics`, counted as 16 bytes each."""
+
 _UNITS = {"": 1, "B": 1, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 _BINARY_UNITS = {"KI": 1024, "MI": 1024**2, "GI": 1024**3, "TI": 1024**4}
 
@@ -213,3 +218,97 @@ def validate_chunk_size(chunk_size):
             f"`chunk_size` must be 'auto', None or an integer >= 1, got {chunk_size!r}."
         )
     return int(chunk_size)
+
+
+def check_training_fits(
+    wavefunction, operator, n_samples, memory_budget=None, jit_compile=False, names=None
+):
+    """Raises a `ValueError` when a training step cannot stay within the memory budget.
+
+    Mathematical details: with `m = bytes_per_connected_configuration(...)` and the
+    budget `M`, the local energies of one sample need its `max_conn` connected
+    configurations at once (`max_conn * m <= M`), and the gradient evaluates all
+    `n_samples` samples of a step at once (`n_samples * m <= M`).
+
+    Args:
+        wavefunction: a `kerasnqs.models.Wavefunction`.
+        operator: the Hamiltonian, a `kerasnqs.operators.PauliSum`.
+        n_samples: the samples of a training step.
+        memory_budget: bytes or a size string, as in `parse_memory_budget`.
+        jit_compile: whether the step is compiled with XLA.
+        names: how the messages name `(n_samples, memory_budget)`; defaults to the
+            Python arguments' names.
+
+    Example:
+
+    >>> from kerasnqs.lattice import Chain
+    >>> from kerasnqs.models import RNNWavefunction
+    >>> from kerasnqs.operators import TFIM
+    >>> chain = Chain(20)
+    >>> check_training_fits(RNNWavefunction(chain, units=8), TFIM(chain, h=1.0), 10**9)
+    Traceback (most recent call last):
+    ...
+    ValueError: `n_samples` = 1000000000 needs about 7.1 TB for the gradient of a training step (7,104 bytes per sample), above `memory_budget` = 1.07 GB: at most 151,146 samples fit.
+    """  # noqa: E501
+    samples_name, budget_name = names or ("`n_samples`", "`memory_budget`")
+    budget = parse_memory_budget(memory_budget, name=budget_name)
+    per_configuration = bytes_per_connected_configuration(wavefunction, jit_compile)
+    one_sample = per_configuration * int(operator.max_conn)
+    if one_sample > budget:
+        raise ValueError(
+            f"The local energy of one sample of {wavefunction.n_sites} sites needs its "
+            f"{operator.max_conn:,} connected configurations at once, about "
+            f"{format_bytes(one_sample)}, above {budget_name} = {format_bytes(budget)}: "
+            "use fewer sites or a larger budget."
+        )
+    if per_configuration * n_samples > budget:
+        raise ValueError(
+            f"{samples_name} = {n_samples} needs about "
+            f"{format_bytes(per_configuration * n_samples)} for the gradient of a training "
+            f"step ({per_configuration:,} bytes per sample), above {budget_name} = "
+            f"{format_bytes(budget)}: at most {budget // per_configuration:,} samples fit."
+        )
+
+
+def check_estimate_fits(n_samples, memory_budget=None, names=None):
+    """Raises a `ValueError` when the local values an estimate keeps exceed the budget.
+
+    An estimate keeps `BYTES_PER_ESTIMATED_SAMPLE` bytes per sample for its statistics
+    (its batches of samples are bounded separately, by `chunk_size_for`).
+
+    Args:
+        n_samples: the samples of the estimate.
+        memory_budget: bytes or a size string, as in `parse_memory_budget`.
+        names: how the messages name `(n_samples, memory_budget)`.
+
+    Example:
+
+    >>> check_estimate_fits(10**9, "1GB", names=("--samples", "--memory-budget"))
+    Traceback (most recent call last):
+    ...
+    ValueError: --samples = 1000000000 keeps about 64 GB of local values for the statistics (64 bytes per sample), above --memory-budget = 1 GB: at most 15,625,000 samples fit.
+    """  # noqa: E501
+    samples_name, budget_name = names or ("`n_samples`", "`memory_budget`")
+    budget = parse_memory_budget(memory_budget, name=budget_name)
+    if n_samples * BYTES_PER_ESTIMATED_SAMPLE > budget:
+        raise ValueError(
+            f"{samples_name} = {n_samples} keeps about "
+            f"{format_bytes(n_samples * BYTES_PER_ESTIMATED_SAMPLE)} of local values for the "
+            f"statistics ({BYTES_PER_ESTIMATED_SAMPLE} bytes per sample), above {budget_name} "
+            f"= {format_bytes(budget)}: at most {budget // BYTES_PER_ESTIMATED_SAMPLE:,} "
+            "samples fit."
+        )
+
+
+def format_bytes(n_bytes):
+    """A number of bytes in the decimal unit that reads best, such as `1.07 GB`.
+
+    Example:
+
+    >>> format_bytes(1024**3), format_bytes(512)
+    ('1.07 GB', '512 B')
+    """
+    for unit, factor in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n_bytes >= factor:
+            return f"{n_bytes / factor:.3g} {unit}"
+    return f"{int(n_bytes)} B"

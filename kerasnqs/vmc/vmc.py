@@ -49,7 +49,8 @@ class VMC(keras.Model):
         wavefunction: the `kerasnqs.models.Wavefunction` to train.
         hamiltonian: the operator whose ground state is sought (a
             `kerasnqs.operators.PauliSum` or subclass) on the same number of sites.
-        n_samples: samples per training step. Defaults to 500.
+        n_samples: samples per training step, an integer >= 2 (the step's error bar
+            and variance need two). Defaults to 500.
         chunk_size: the largest number of connected configurations whose amplitudes are
             evaluated at once; bounds the memory of the local energies. `"auto"` (the
             default) chooses it from `memory_budget`, for training and for `estimate`
@@ -58,7 +59,8 @@ class VMC(keras.Model):
             size such as `"2GB"`; `None` (the default) for
             `kerasnqs.vmc.memory_budget.DEFAULT_MEMORY_BUDGET` (1 GiB). Used only when
             `chunk_size="auto"`.
-        seed: an integer; the same seed gives the same training history on CPU.
+        seed: an integer in `[0, 2**63)`; the same seed gives the same training history
+            on CPU.
         preconditioner: `None` (the optimizer gets the gradient) or a preconditioner
             such as `kerasnqs.vmc.SR(diag_shift=1e-3)`. Each step calls its
             `linear_system(wavefunction, configs, local_objective)` with the step's
@@ -415,5 +417,5 @@ def _validate(wavefunction, hamiltonian, n_samples, seed):
             f"`hamiltonian` must act on the wavefunction's {wavefunction.n_sites} sites, "
             f"got {getattr(hamiltonian, 'n_sites', type(hamiltonian).__name__)}."
         )
-    validation.integer("n_samples", n_samples)
-    validation.integer("seed", seed, minimum=0)
+    validation.sample_count("n_samples", n_samples)
+    validation.seed("seed", seed)

@@ -60,6 +60,11 @@ def find(name_or_path):
         raise ValueError(
             f"`name_or_path` must be a zoo name or a folder path, got {name_or_path!r}."
         )
+    if not str(name_or_path).strip():
+        raise ValueError(
+            f"The zoo model name is empty ({str(name_or_path)!r}): give a name from "
+            "`kerasnqs zoo list` or a model folder."
+        )
     path = pathlib.Path(name_or_path).expanduser()
     if path.is_dir():
         if not (path / METADATA_FILE).is_file():
