@@ -53,6 +53,21 @@ def heisenberg_sr_symmetric(strategy=None):
     return vmc
 
 
+def tfim_sr_parameter_complex(strategy=None):
+    """(b') SR solved in parameter space, on one device, for a complex float32 RNN."""
+    chain = Chain(6)
+    vmc = kerasnqs.VMC(
+        RNNWavefunction(chain, units=8, phase=True),
+        TFIM(chain, h=1.0),
+        64,
+        seed=6,
+        preconditioner=SR(diag_shift=1e-2, solver="parameter"),
+    )
+    vmc.compile(optimizer=keras.optimizers.SGD(0.05), jit_compile=True)
+    vmc.temperature.assign(0.1)
+    return vmc
+
+
 def mirrored(preconditioner, phase, temperature=0.0):
     """(c) A TFIM chain on two replicas of a `MirroredStrategy`."""
 
@@ -74,6 +89,7 @@ def mirrored(preconditioner, phase, temperature=0.0):
 RECIPES = {
     "tfim_adam_xla": (tfim_adam_xla, False),
     "heisenberg_sr_symmetric": (heisenberg_sr_symmetric, False),
+    "tfim_sr_parameter_complex": (tfim_sr_parameter_complex, False),
     "mirrored_adam": (mirrored(None, phase=True, temperature=0.1), True),
     "mirrored_sr_parameter": (mirrored(SR(1e-2, solver="parameter"), phase=True), True),
     "mirrored_minsr": (mirrored(SR(1e-2, solver="sample"), phase=False), True),
