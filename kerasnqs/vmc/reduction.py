@@ -46,6 +46,16 @@ class OneDevice:
             the estimate runs in it; otherwise the estimate is compiled on its own, with
             XLA if `True` (with a preconditioner, whose solve then runs outside XLA).
         cache: a dict that keeps the compiled estimate between steps; `None` for none.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> from kerasnqs.vmc.reduction import OneDevice
+    >>> reduction = OneDevice(n_samples=4)
+    >>> float(reduction.mean(tf.constant([1.0, 2.0, 3.0, 6.0])))
+    3.0
+    >>> reduction.sum({"force": 1.5})
+    {'force': 1.5}
     """
 
     num_replicas = 1

@@ -1,5 +1,7 @@
 """Variational Monte Carlo training of a wavefunction, as a Keras model."""
 
+import inspect
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -40,6 +42,12 @@ class VMC(keras.Model):
     model minimizes the free energy `F = <E_loc> + T <log P>`, whose gradient adds
     `T < d(log P)/dtheta (log P - <log P>) >`.
 
+    The step is written once for one device and for the replicas of a `tf.distribute`
+    strategy (a VMC created in `strategy.scope()`): a reduction
+    (`kerasnqs.vmc.reduction.OneDevice` or `Replicas`) says where the samples live, so
+    that every mean over samples is a mean over all of them (see
+    `kerasnqs.vmc.distributed` and `docs/distributed.md`).
+
     A step whose energy or gradient is not finite is not applied: training stops with a
     `FloatingPointError` naming the step, and the weights stay those of the last good
     step.
@@ -59,10 +67,15 @@ class VMC(keras.Model):
             `chunk_size="auto"`.
         seed: an integer; the same seed gives the same training history on CPU.
         preconditioner: `None` (the optimizer gets the gradient) or a preconditioner
-            such as `kerasnqs.vmc.SR(diag_shift=1e-3)`. Each step calls its
-            `linear_system(wavefunction, configs, local_objective)` with the step's
-            samples and `eps = E_loc + T log P`, then `solve(system, step, variables)`,
-            which returns one update tensor per trainable weight. Defaults to `None`.
+            such as `kerasnqs.vmc.SR(diag_shift=1e-3)`: an object with two methods.
+            Each step calls `linear_system(wavefunction, configs, local_objective,
+            reduction)` with the step's samples, their `eps = E_loc + T log P` and a
+            reduction (`kerasnqs.vmc.reduction`) whose `gather`, `mean` and `sum` take
+            the system's sums and means over all the samples, on one device or across
+            the replicas of a strategy, and whose `local` compiles per-sample work; it
+            returns the system, the same on every replica. Then `solve(system, step,
+            variables)` returns one update tensor per trainable weight, outside XLA.
+            Defaults to `None`.
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -99,13 +112,7 @@ class VMC(keras.Model):
         if isinstance(preconditioner, dict):
             preconditioner = keras.saving.deserialize_keras_object(preconditioner)
         _validate(wavefunction, hamiltonian, n_samples, seed)
-        if preconditioner is not None and not all(
-            callable(getattr(preconditioner, name, None)) for name in ("linear_system", "solve")
-        ):
-            raise ValueError(
-                "`preconditioner` must be None or a preconditioner with `linear_system` and "
-                f"`solve` methods, such as kerasnqs.vmc.SR(), got {preconditioner!r}."
-            )
+        _validate_preconditioner(preconditioner)
         self.preconditioner = preconditioner
         warn_if_unrepresentable(wavefunction, hamiltonian)
         self.wavefunction = wavefunction
@@ -402,6 +409,31 @@ class _NonFiniteGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if int(self.model.nonfinite_step.numpy()) >= 0:
             self.model.stop_training = True
+
+
+def _validate_preconditioner(preconditioner):
+    """A ValueError unless `preconditioner` is None or has the documented two methods."""
+    if preconditioner is None or (
+        _takes(getattr(preconditioner, "linear_system", None), 4)
+        and _takes(getattr(preconditioner, "solve", None), 3)
+    ):
+        return
+    raise ValueError(
+        "`preconditioner` must be None or a preconditioner with the methods "
+        "`linear_system(wavefunction, configs, local_objective, reduction)` and "
+        f"`solve(system, step, variables)`, such as kerasnqs.vmc.SR(), got {preconditioner!r}."
+    )
+
+
+def _takes(method, n_arguments):
+    """Whether `method` is callable with `n_arguments` positional arguments."""
+    if not callable(method):
+        return False
+    try:
+        inspect.signature(method).bind(*[None] * n_arguments)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _validate(wavefunction, hamiltonian, n_samples, seed):
