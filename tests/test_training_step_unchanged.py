@@ -2,7 +2,8 @@
 
 Each recipe trains a few steps on CPU from fixed initial weights and seeds, and its final
 weights must equal those in `tests/data/training_step_unchanged.npz`, recorded from the
-code before the training step was rewritten once for one device and for replicas.
+code before the training step was rewritten once for one device and for replicas
+(except where `RELATIVE_TOLERANCE` says why not).
 A change that alters the numbers on purpose re-records them with
 
     KERASNQS_RECORD_TRAINING_STEP=1 python -m pytest tests/test_training_step_unchanged.py
@@ -68,7 +69,7 @@ def tfim_sr_parameter_complex(strategy=None):
     return vmc
 
 
-def mirrored(preconditioner, phase, temperature=0.0):
+def mirrored(preconditioner, phase, temperature=0.0, n_samples=32):
     """(c) A TFIM chain on two replicas of a `MirroredStrategy`."""
 
     def recipe(strategy):
@@ -76,7 +77,7 @@ def mirrored(preconditioner, phase, temperature=0.0):
         with strategy.scope():
             wavefunction = RNNWavefunction(chain, units=8, phase=phase, dtype="float64")
             vmc = kerasnqs.VMC(
-                wavefunction, TFIM(chain, h=1.0), 32, seed=5, preconditioner=preconditioner
+                wavefunction, TFIM(chain, h=1.0), n_samples, seed=5, preconditioner=preconditioner
             )
             optimizer = keras.optimizers.Adam(1e-2) if preconditioner is None else "sgd"
             vmc.compile(optimizer=optimizer)
@@ -93,7 +94,18 @@ RECIPES = {
     "mirrored_adam": (mirrored(None, phase=True, temperature=0.1), True),
     "mirrored_sr_parameter": (mirrored(SR(1e-2, solver="parameter"), phase=True), True),
     "mirrored_minsr": (mirrored(SR(1e-2, solver="sample"), phase=False), True),
+    "mirrored_sr_parameter_30_samples": (
+        mirrored(SR(1e-2, solver="parameter"), phase=True, n_samples=30),
+        True,
+    ),
 }
+
+# Not bit for bit, by design. On replicas, SR's `<O>` in parameter space is now the
+# one-device formula `sum_i (1/N) O_i` (each replica's sum, all-reduced) where it was
+# `(sum_i O_i) / N`: the two round alike only when `N` is a power of two (32 above).
+# Measured: 2.3e-13 relative after 5 steps with `N = 30` (its record is the code of
+# commit 428c2ba, run with the same recipe).
+RELATIVE_TOLERANCE = {"mirrored_sr_parameter_30_samples": 1e-12}
 
 
 def trained_weights(name, strategy):
@@ -133,6 +145,12 @@ def test_the_training_step_gives_the_recorded_weights_bit_for_bit(name, request)
     assert sorted(recorded) == sorted(weights)
     for key, value in weights.items():
         assert recorded[key].dtype == value.dtype, key
+        if name in RELATIVE_TOLERANCE:
+            scale = np.max(np.abs(recorded[key]))
+            np.testing.assert_allclose(
+                value, recorded[key], rtol=0, atol=RELATIVE_TOLERANCE[name] * scale
+            )
+            continue
         assert np.array_equal(recorded[key], value), (
             f"{key}: largest difference {np.max(np.abs(recorded[key] - value))}"
         )
