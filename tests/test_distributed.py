@@ -116,6 +116,34 @@ def test_a_step_on_two_replicas_is_the_one_device_step_on_both_replicas_samples(
         np.testing.assert_allclose(replicas[0], want, rtol=1e-9, atol=1e-12)
 
 
+class GradientAsLinearSystem:
+    """A preconditioner written only to VMC's documented contract: its "system" is the
+    gradient `2 <O (eps - <eps>)>`, summed over replicas by the reduction, and its solve
+    returns it as it is (so the step is plain gradient descent)."""
+
+    def linear_system(self, wavefunction, configs, local_objective, reduction):
+        derivatives = reduction.local(log_derivatives, wavefunction, configs)
+        centered = local_objective - reduction.mean(local_objective)
+        share = tf.linalg.matvec(derivatives, centered, transpose_a=True)
+        return {"gradient": reduction.sum(share * (2.0 / reduction.n_samples))}
+
+    def solve(self, system, step, variables):
+        return _unflatten(system["gradient"], variables)
+
+
+def test_a_preconditioner_written_to_the_contract_trains_on_two_replicas(strategy):
+    def make_optimizer():
+        return keras.optimizers.SGD(0.1)
+
+    vmc = distributed_vmc(strategy, make_optimizer, GradientAsLinearSystem())
+    before = [v.numpy() for v in vmc.wavefunction.trainable_variables]
+    vmc.fit(epochs=1, steps_per_epoch=1, verbose=0)
+    expected = one_device_update(before, False, None, make_optimizer())
+    for replicas, want in zip(replica_weights(strategy, vmc), expected, strict=True):
+        np.testing.assert_array_equal(replicas[0], replicas[1])
+        np.testing.assert_allclose(replicas[0], want, rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.slow
 def test_the_same_seed_gives_the_same_history(strategy):
     histories = []

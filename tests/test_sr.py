@@ -209,6 +209,28 @@ def test_bad_arguments_name_themselves(kwargs, message):
         SR(**kwargs)
 
 
+class ThreeArgumentLinearSystem:
+    """A preconditioner of the contract before the reduction was passed."""
+
+    def linear_system(self, wavefunction, configs, local_objective):
+        return {}
+
+    def solve(self, system, step, variables):
+        return []
+
+
+def test_a_preconditioner_whose_linear_system_takes_no_reduction_is_refused():
+    chain = Chain(4)
+    with pytest.raises(
+        ValueError, match=r"linear_system\(wavefunction, configs, local_objective, reduction\)"
+    ):
+        kerasnqs.VMC(
+            support.make_model(chain, units=3),
+            TFIM(chain, h=1.0),
+            preconditioner=ThreeArgumentLinearSystem(),
+        )
+
+
 def test_models_whose_weights_are_not_probed_are_refused():
     model = MixtureWavefunction(Chain(4), n_components=2)
     with pytest.raises(ValueError, match="per_sample"):

@@ -2,11 +2,11 @@
 
 A `kerasnqs.VMC` created inside `strategy.scope()` (a `tf.distribute.MirroredStrategy`
 over the devices of one machine, or a `tf.distribute.MultiWorkerMirroredStrategy` over
-several machines) trains with `train_step` below instead of the one-device step: every
-replica draws `n_samples / num_replicas` samples of its own, and everything that is a
-mean over samples is the mean over all replicas' samples, so that a step on `R`
-replicas with samples `S_1 .. S_R` applies the update of one device on
-`S_1 ∪ .. ∪ S_R`.
+several machines) trains with its one training step over the reduction
+`kerasnqs.vmc.reduction.Replicas`: every replica draws `n_samples / num_replicas`
+samples of its own, and everything that is a mean over samples is the mean over all
+replicas' samples, so that a step on `R` replicas with samples `S_1 .. S_R` applies the
+update of one device on `S_1 ∪ .. ∪ S_R`.
 
 What is global and what is per replica:
 
@@ -22,21 +22,20 @@ What is global and what is per replica:
   step is not finite.
 
 The sampling, local energies and derivatives of a replica are compiled on their own
-(with XLA after `compile(jit_compile=True)`); the collectives between them run in the
-replica function of the Keras step, which is not compiled with XLA (TensorFlow's
-cross-device reductions on CPU go through `merge_call`, which XLA cannot contain).
+(with XLA after `compile(jit_compile=True)`, by `Replicas.local`); the collectives
+between them run in the replica function of the Keras step, which is not compiled with
+XLA (TensorFlow's cross-device reductions on CPU go through `merge_call`, which XLA
+cannot contain). This module holds the strategy's machinery: seeds, collectives,
+datasets, `estimate` and the command line's strategies.
 """
 
 import os
-import weakref
 
 import tensorflow as tf
 
 from kerasnqs import seeds
 from kerasnqs.vmc import memory_budget as budget_lib
 from kerasnqs.vmc.estimate import checked_operators, compiled_sampler, estimates_of
-from kerasnqs.vmc.local_estimator import local_values
-from kerasnqs.vmc.log_derivatives import log_derivatives
 
 
 def strategy_of(model):
@@ -100,109 +99,6 @@ def dataset(strategy):
     return data.repeat().with_options(options)
 
 
-def train_step(vmc):
-    """One VMC step in the replica function of a distribution strategy.
-
-    Args:
-        vmc: the `kerasnqs.VMC` being trained (created inside `strategy.scope()`).
-
-    Returns:
-        The logs of the step, as `VMC.train_step` returns them.
-    """
-    context = tf.distribute.get_replica_context()
-    num_replicas = context.num_replicas_in_sync
-    n_local = samples_per_replica(vmc.n_samples, num_replicas)
-    step = vmc.optimizer.iterations
-    functions = _replica_functions(vmc, n_local)
-    seed = replica_seed(vmc._base_seed, step, context.replica_id_in_sync_group)
-    configs, local_energies, log_prob = functions["samples"](seed)
-    local_objective = local_energies + tf.cast(vmc.temperature * log_prob, local_energies.dtype)
-    # A few numbers per sample: gathered, the statistics are those of all the samples.
-    all_energies = all_gather(context, local_energies)
-    all_log_prob = all_gather(context, log_prob)
-    all_objective = all_gather(context, local_objective)
-    if vmc.preconditioner is None:
-        centered = local_objective - tf.reduce_mean(all_objective)
-        # Each replica's gradient is a mean over its samples; the mean over replicas
-        # is the gradient of all the samples.
-        update = functions["gradient"](configs, centered)
-    else:
-        system = _sr_system(
-            context,
-            vmc.preconditioner,
-            functions["derivatives"](configs),
-            local_objective,
-            all_objective,
-        )
-        update = vmc.preconditioner.solve(system, step, vmc.wavefunction.trainable_variables)
-    # The Keras optimizer sums the replicas' updates.
-    update = [u / tf.cast(num_replicas, u.dtype) for u in update]
-    energy = tf.math.real(tf.reduce_mean(all_energies))
-    finite = tf.math.is_finite(energy)
-    for u in update:
-        finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(u)))
-    not_finite = context.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, tf.float32))
-    context.merge_call(
-        lambda strategy, *args: _apply_or_flag(strategy, vmc, *args),
-        args=(not_finite, update, energy, all_energies, tf.reduce_mean(all_log_prob)),
-    )
-    logs = vmc._logs()
-    if context.strategy.extended._in_multi_worker_mode():
-        # The logs are the same on every replica already. Keras reduces them across
-        # workers with a mean along axis 0, which a scalar lacks: give it one.
-        logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
-    return logs
-
-
-def _apply_or_flag(strategy, vmc, not_finite, update, energy, all_energies, mean_log_prob):
-    """Applies the update on every replica, or flags the step as not finite.
-
-    Runs in the cross-replica context: a branch of a `tf.cond` in a replica context
-    may not contain the optimizer's `merge_call`.
-    """
-    finite = tf.equal(strategy.experimental_local_results(not_finite)[0], 0.0)
-
-    def apply():
-        strategy.extended.call_for_each_replica(
-            vmc._apply, args=(update, energy, all_energies, mean_log_prob)
-        )
-
-    def flag():
-        vmc._flag_nonfinite()
-
-    tf.cond(finite, apply, flag)
-
-
-def _sr_system(context, preconditioner, derivatives, local_objective, all_objective):
-    """The SR system of all replicas' samples, the same on every replica.
-
-    MinSR (sample space) needs the kernel of all samples: `O` is gathered and the
-    system formed as on one device. In parameter space each replica forms `S` and `F`
-    from its rows, centered at the global means, and the sums are all-reduced.
-    """
-    n_total = all_objective.shape[0]
-    n_parameters = derivatives.shape[1]
-    n_rows = n_total * (2 if derivatives.dtype.is_complex else 1)
-    if preconditioner.solver_for(n_rows, n_parameters) == "sample":
-        return preconditioner.system_from_derivatives(
-            all_gather(context, derivatives), all_objective, solver="sample"
-        )
-    # In float64, as the one-device system (see `kerasnqs.vmc.SR`).
-    wide = tf.cast(derivatives, tf.complex128 if derivatives.dtype.is_complex else tf.float64)
-    mean_derivatives = all_reduce_sum(context, tf.reduce_sum(wide, axis=0)) / tf.cast(
-        n_total, wide.dtype
-    )
-    weights = tf.fill((derivatives.shape[0],), tf.constant(1.0 / n_total, tf.float64))
-    local = preconditioner.system_from_derivatives(
-        derivatives,
-        local_objective,
-        weights,
-        means=(mean_derivatives, tf.reduce_mean(all_objective)),
-        solver="parameter",
-    )
-    return {name: all_reduce_sum(context, value) for name, value in local.items()}
-
-
 def all_reduce_sum(context, value):
     """The sum over replicas of a real or complex tensor (complex as two real sums)."""
     if value.dtype.is_complex:
@@ -222,44 +118,6 @@ def all_gather(context, value):
     gathered = context.all_gather(value, axis=0)
     shape = [value.shape[0] * context.num_replicas_in_sync, *value.shape[1:]]
     return tf.ensure_shape(gathered, shape)
-
-
-_FUNCTIONS = weakref.WeakKeyDictionary()
-
-
-def _replica_functions(vmc, n_local):
-    """The compiled per-replica parts of a step, cached per model and XLA setting."""
-    jit_compile = bool(getattr(vmc, "_estimate_with_xla", False))
-    cache = _FUNCTIONS.setdefault(vmc, {})
-    key = (n_local, jit_compile)
-    if key not in cache:
-        cache[key] = _make_replica_functions(vmc, n_local, jit_compile)
-    return cache[key]
-
-
-def _make_replica_functions(vmc, n_local, jit_compile):
-    from kerasnqs.vmc.vmc import _objective_gradient_loss  # vmc imports this module
-
-    wavefunction, hamiltonian = vmc.wavefunction, vmc.hamiltonian
-    chunk_size = vmc.chunk_size
-
-    def samples(seed):
-        configs, log_psi = wavefunction.sample(n_local, seed)
-        local_energies = local_values(wavefunction, hamiltonian, configs, log_psi, chunk_size)
-        return configs, tf.stop_gradient(local_energies), 2.0 * tf.math.real(log_psi)
-
-    def gradient(configs, centered_objective):
-        with tf.GradientTape() as tape:
-            loss = _objective_gradient_loss(wavefunction.log_psi(configs), centered_objective)
-        return tape.gradient(loss, wavefunction.trainable_variables)
-
-    def derivatives(configs):
-        return log_derivatives(wavefunction, configs)
-
-    return {
-        name: tf.function(fn, jit_compile=jit_compile)
-        for name, fn in (("samples", samples), ("gradient", gradient), ("derivatives", derivatives))
-    }
 
 
 def estimate(

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from kerasnqs import validation
 from kerasnqs.vmc.log_derivatives import log_derivatives
+from kerasnqs.vmc.reduction import OneDevice
 
 SOLVERS = ("auto", "sample", "parameter")
 
@@ -102,40 +103,67 @@ class SR:
         system = self.linear_system(wavefunction, configs, local_objective)
         return self.solve(system, step, wavefunction.trainable_variables)
 
-    def linear_system(self, wavefunction, configs, local_objective, weights=None):
+    def linear_system(self, wavefunction, configs, local_objective, reduction=None):
         """Forms the system to solve from the samples: the expensive, compilable half.
+
+        The preconditioner contract of `kerasnqs.VMC`, with `solve`: the step passes its
+        samples and its reduction, which says how the system's sums run over all the
+        samples when they are spread over replicas (see `kerasnqs.vmc.reduction`).
+        Each replica's per-sample derivatives `O` go through `reduction.local`; in
+        parameter space the means `<O>`, `<eps>` and the products `S`, `F` are sums
+        over samples, summed across replicas by `reduction.sum`; in sample space
+        (MinSR) the kernel couples all samples, so `O` and `eps` are gathered first.
 
         Args:
             wavefunction: the `kerasnqs.models.Wavefunction` being trained.
-            configs: the samples, an integer tensor `(N, n_sites)`.
+            configs: the samples (of this replica), an integer tensor `(N, n_sites)`.
             local_objective: `eps(sigma)` of every sample, shape `(N,)`.
-            weights: optional probabilities of the rows, shape `(N,)`, summing to one
-                (for exact expectations over all configurations); defaults to `1 / N`.
+            reduction: a `kerasnqs.vmc.reduction` reduction; `None` for
+                `OneDevice`: `configs` are all the samples.
 
         Returns:
-            A dict of tensors for `solve`.
+            A dict of tensors for `solve`, the same on every replica.
         """
-        derivatives = log_derivatives(wavefunction, configs)
-        return self.system_from_derivatives(derivatives, local_objective, weights)
+        if reduction is None:
+            reduction = OneDevice(configs.shape[0])
+        derivatives = reduction.local(log_derivatives, wavefunction, configs)
+        return self.system_from_derivatives(derivatives, local_objective, reduction=reduction)
 
     def system_from_derivatives(
-        self, derivatives, local_objective, weights=None, means=None, solver=None
+        self, derivatives, local_objective, weights=None, solver=None, reduction=None
     ):
         """`linear_system` from known derivatives `O`, shape `(N, P)`.
 
-        `means`, a pair `(<O>, <eps>)`, replaces the weighted means of these rows (the
-        distributed step passes the means over all replicas' samples); `solver`
-        overrides the preconditioner's own.
+        Args:
+            derivatives: `O` of this replica's samples, real or complex.
+            local_objective: `eps` of the same samples, shape `(N,)`.
+            weights: optional probabilities of the rows, shape `(N,)`, summing to one
+                (for exact expectations over all configurations, on one device);
+                defaults to `1 / n_samples`.
+            solver: `"sample"` or `"parameter"`, to override the preconditioner's own.
+            reduction: how sums over samples run across replicas, as in
+                `linear_system`; `None` when these rows are all the samples.
         """
-        matrix, rhs = _stacked_system(derivatives, local_objective, weights, means)
-        n_rows, n_parameters = matrix.shape
-        solver = self.solver_for(n_rows, n_parameters) if solver is None else solver
+        derivatives = tf.convert_to_tensor(derivatives)
+        if reduction is None:
+            reduction = OneDevice(derivatives.shape[0])
+        n_rows = reduction.n_samples * (2 if derivatives.dtype.is_complex else 1)
+        solver = self.solver_for(n_rows, derivatives.shape[1]) if solver is None else solver
         if solver == "sample":
+            # The kernel A A^T couples every pair of samples: form it from all of them.
+            matrix, rhs = _stacked_system(
+                reduction.gather(derivatives), reduction.gather(local_objective), weights
+            )
             kernel = tf.matmul(matrix, matrix, transpose_b=True)
             return {"kernel": kernel, "rhs": rhs, "matrix": matrix}
+        if weights is None:
+            weights = tf.fill(
+                (derivatives.shape[0],), tf.constant(1.0 / reduction.n_samples, tf.float64)
+            )
+        matrix, rhs = _stacked_system(derivatives, local_objective, weights, reduction)
         covariance = tf.matmul(matrix, matrix, transpose_a=True)
         force = tf.linalg.matvec(matrix, rhs, transpose_a=True)
-        return {"covariance": covariance, "force": force}
+        return reduction.sum({"covariance": covariance, "force": force})
 
     def solver_for(self, n_rows, n_parameters):
         """The solver (`"sample"` or `"parameter"`) for `n_rows` rows of `A` (`N`, or
@@ -200,33 +228,42 @@ class SR:
         return f"SR(diag_shift={self.diag_shift!r}, solver={self.solver!r})"
 
 
-def _stacked_system(derivatives, local_objective, weights, means=None):
-    """`A` and `e` of the class docstring, in float64.
+def _stacked_system(derivatives, local_objective, weights, reduction=None):
+    """`A` and `e` of the class docstring, in float64, for the rows of this replica.
 
-    The deviations are taken from `means = (<O>, <eps>)` when given, else from the
-    weighted means of the rows.
+    The deviations are taken from the weighted means over all the samples: `<O>` as a
+    sum over rows that `reduction` sums across replicas, `<eps>` over the gathered
+    `eps` (a number per sample), as one device takes it. `reduction=None` for rows
+    that are all the samples.
     """
     derivatives = tf.convert_to_tensor(derivatives)
     n_samples = derivatives.shape[0]
     if weights is None:
         weights = tf.fill((n_samples,), tf.constant(1.0 / n_samples, tf.float64))
     weights = tf.cast(weights, tf.float64)
+    if reduction is None:
+        reduction = OneDevice(n_samples)
 
-    def scaled_deviations(values, mean=None):
-        """`sqrt(w) (values - mean)` for `(N, ...)` float64 or complex128 values; `mean`
-        defaults to the weighted mean `<values>`."""
-        shape = (n_samples,) + (1,) * (len(values.shape) - 1)
-        w = tf.cast(tf.reshape(weights, shape), values.dtype)
-        if mean is None:
-            mean = tf.reduce_sum(w * values, axis=0)
-        return tf.sqrt(w) * (values - tf.cast(mean, values.dtype))
+    def along_rows(weights, values):
+        """`weights` shaped to broadcast along the rows of `values`, in their dtype."""
+        shape = (values.shape[0],) + (1,) * (len(values.shape) - 1)
+        return tf.cast(tf.reshape(weights, shape), values.dtype)
+
+    def scaled_deviations(values, mean):
+        return tf.sqrt(along_rows(weights, values)) * (values - mean)
 
     # float64 from here on, whatever the model's precision (see the class docstring).
     complex_dtype = tf.complex128
     derivatives = tf.cast(derivatives, complex_dtype if derivatives.dtype.is_complex else "float64")
-    mean_derivatives, mean_objective = (None, None) if means is None else means
+    objective = tf.cast(local_objective, complex_dtype)
+    mean_derivatives = reduction.sum(
+        tf.reduce_sum(along_rows(weights, derivatives) * derivatives, axis=0)
+    )
+    all_objective = reduction.gather(objective)
+    all_weights = reduction.gather(weights)
+    mean_objective = tf.reduce_sum(along_rows(all_weights, all_objective) * all_objective, axis=0)
     deviations = scaled_deviations(derivatives, mean_derivatives)
-    objective = scaled_deviations(tf.cast(local_objective, complex_dtype), mean_objective)
+    objective = scaled_deviations(objective, mean_objective)
     if derivatives.dtype.is_complex:
         matrix = tf.concat([tf.math.real(deviations), tf.math.imag(deviations)], axis=0)
         rhs = tf.concat([tf.math.real(objective), tf.math.imag(objective)], axis=0)

@@ -1,5 +1,6 @@
 """Variational Monte Carlo training of a wavefunction, as a Keras model."""
 
+import inspect
 import sys
 
 import keras
@@ -13,6 +14,7 @@ from kerasnqs.vmc import distributed
 from kerasnqs.vmc import memory_budget as memory_budget_lib
 from kerasnqs.vmc.estimate import estimate
 from kerasnqs.vmc.local_estimator import local_values
+from kerasnqs.vmc.reduction import OneDevice, Replicas
 from kerasnqs.vmc.sign_problem import warn_if_unrepresentable
 
 
@@ -41,6 +43,12 @@ class VMC(keras.Model):
     model minimizes the free energy `F = <E_loc> + T <log P>`, whose gradient adds
     `T < d(log P)/dtheta (log P - <log P>) >`.
 
+    The step is written once for one device and for the replicas of a `tf.distribute`
+    strategy (a VMC created in `strategy.scope()`): a reduction
+    (`kerasnqs.vmc.reduction.OneDevice` or `Replicas`) says where the samples live, so
+    that every mean over samples is a mean over all of them (see
+    `kerasnqs.vmc.distributed` and `docs/distributed.md`).
+
     A step whose energy or gradient is not finite is not applied: training stops with a
     `FloatingPointError` naming the step, and the weights stay those of the last good
     step.
@@ -62,10 +70,15 @@ class VMC(keras.Model):
         seed: an integer in `[0, 2**63)`; the same seed gives the same training history
             on CPU.
         preconditioner: `None` (the optimizer gets the gradient) or a preconditioner
-            such as `kerasnqs.vmc.SR(diag_shift=1e-3)`. Each step calls its
-            `linear_system(wavefunction, configs, local_objective)` with the step's
-            samples and `eps = E_loc + T log P`, then `solve(system, step, variables)`,
-            which returns one update tensor per trainable weight. Defaults to `None`.
+            such as `kerasnqs.vmc.SR(diag_shift=1e-3)`: an object with two methods.
+            Each step calls `linear_system(wavefunction, configs, local_objective,
+            reduction)` with the step's samples, their `eps = E_loc + T log P` and a
+            reduction (`kerasnqs.vmc.reduction`) whose `gather`, `mean` and `sum` take
+            the system's sums and means over all the samples, on one device or across
+            the replicas of a strategy, and whose `local` compiles per-sample work; it
+            returns the system, the same on every replica. Then `solve(system, step,
+            variables)` returns one update tensor per trainable weight, outside XLA.
+            Defaults to `None`.
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -102,13 +115,7 @@ class VMC(keras.Model):
         if isinstance(preconditioner, dict):
             preconditioner = keras.saving.deserialize_keras_object(preconditioner)
         _validate(wavefunction, hamiltonian, n_samples, seed)
-        if preconditioner is not None and not all(
-            callable(getattr(preconditioner, name, None)) for name in ("linear_system", "solve")
-        ):
-            raise ValueError(
-                "`preconditioner` must be None or a preconditioner with `linear_system` and "
-                f"`solve` methods, such as kerasnqs.vmc.SR(), got {preconditioner!r}."
-            )
+        _validate_preconditioner(preconditioner)
         self.preconditioner = preconditioner
         warn_if_unrepresentable(wavefunction, hamiltonian)
         self.wavefunction = wavefunction
@@ -181,7 +188,7 @@ class VMC(keras.Model):
         # variable, and loading it finds as many variables as it saved.
         self.optimizer.build(self.wavefunction.trainable_variables)
         self._estimate_with_xla = bool(self.jit_compile)
-        self._compiled_estimate = None
+        self._step_functions = {}  # the step's parts compiled on their own (see `reduction`)
         if self.preconditioner is not None or distributed.strategy_of(self) is not None:
             self.jit_compile = False
 
@@ -192,61 +199,76 @@ class VMC(keras.Model):
 
     def train_step(self, data):
         del data  # VMC makes its own data.
-        if distributed.strategy_of(self) is not None:
-            return distributed.train_step(self)
-        local_energies, log_prob, update = self._estimate()
+        reduction = self._reduction()
+        local_energies, log_prob, update = reduction.estimate(self._estimate)
         if self.preconditioner is not None:
             update = self.preconditioner.solve(
                 update, self.optimizer.iterations, self.wavefunction.trainable_variables
             )
-        energy = tf.math.real(tf.reduce_mean(local_energies))
+        update = reduction.share(update)
+        all_energies = reduction.gather(local_energies)
+        energy = tf.math.real(tf.reduce_mean(all_energies))
         finite = tf.math.is_finite(energy)
         for gradient in update:
             finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(gradient)))
-        tf.cond(
+        reduction.apply_if(
             finite,
-            lambda: self._apply(update, energy, local_energies, tf.reduce_mean(log_prob)),
-            lambda: self._flag_nonfinite(),
+            self._apply,
+            (update, energy, all_energies, reduction.mean(log_prob)),
+            self._flag_nonfinite,
         )
-        return self._logs()
+        return reduction.logs(self._logs())
 
-    def _estimate(self):
+    def _reduction(self):
+        """Where this step's samples live: `OneDevice`, or the `Replicas` of a strategy."""
+        if distributed.strategy_of(self) is None:
+            # Without a preconditioner the step is compiled whole; with one, the estimate
+            # is compiled on its own, so that the solve runs outside XLA.
+            jit_compile = None if self.preconditioner is None else self._estimate_with_xla
+            return OneDevice(self.n_samples, jit_compile, self._step_functions)
+        return Replicas(
+            tf.distribute.get_replica_context(),
+            self.n_samples,
+            self._estimate_with_xla,
+            self._step_functions,
+        )
+
+    def _estimate(self, reduction):
         """Draws the step's samples and estimates what the update is made from.
 
         Returns:
-            `(local_energies, log_prob, update)`: the samples' local energies and
-            `log P`, and either the gradient (one tensor per trainable weight) or,
-            with a preconditioner, its `linear_system`. With a preconditioner this
-            part is compiled on its own (with XLA when `compile(jit_compile=True)`).
+            `(local_energies, log_prob, update)`: the local energies and `log P` of this
+            replica's samples, and either the gradient (one tensor per trainable weight;
+            under a strategy, of this replica's samples) or, with a preconditioner, its
+            `linear_system` of all the samples.
         """
-        if self.preconditioner is None:
-            return self._estimate_uncompiled()
-        if self._compiled_estimate is None:
-            self._compiled_estimate = tf.function(
-                self._estimate_uncompiled, jit_compile=self._estimate_with_xla
-            )
-        return self._compiled_estimate()
-
-    def _estimate_uncompiled(self):
-        wavefunction = self.wavefunction
-        seed = seeds.fold_in(self._base_seed, self.optimizer.iterations)
-        configs, log_psi = wavefunction.sample(self.n_samples, seed)
-        local_energies = tf.stop_gradient(
-            local_values(wavefunction, self.hamiltonian, configs, log_psi, self.chunk_size)
-        )
-        log_prob = 2.0 * tf.math.real(log_psi)
+        seed = reduction.seed(self._base_seed, self.optimizer.iterations)
+        configs, local_energies, log_prob = reduction.local(self._samples, seed, reduction.n_local)
         # The local objective eps = E_loc + T log P, whose mean is the free energy.
         local_objective = local_energies + tf.cast(
             self.temperature * log_prob, local_energies.dtype
         )
         if self.preconditioner is not None:
-            system = self.preconditioner.linear_system(wavefunction, configs, local_objective)
+            system = self.preconditioner.linear_system(
+                self.wavefunction, configs, local_objective, reduction
+            )
             return local_energies, log_prob, system
-        centered = local_objective - tf.reduce_mean(local_objective)
+        centered = local_objective - reduction.mean(local_objective)
+        return local_energies, log_prob, reduction.local(self._gradient, configs, centered)
+
+    def _samples(self, seed, n_samples):
+        """`n_samples` samples, their local energies and `log P`."""
+        configs, log_psi = self.wavefunction.sample(n_samples, seed)
+        local_energies = tf.stop_gradient(
+            local_values(self.wavefunction, self.hamiltonian, configs, log_psi, self.chunk_size)
+        )
+        return configs, local_energies, 2.0 * tf.math.real(log_psi)
+
+    def _gradient(self, configs, centered_objective):
+        """The gradient estimator's mean over `configs` (see `_objective_gradient_loss`)."""
         with tf.GradientTape() as tape:
-            loss = _objective_gradient_loss(wavefunction.log_psi(configs), centered)
-        gradients = tape.gradient(loss, wavefunction.trainable_variables)
-        return local_energies, log_prob, gradients
+            loss = _objective_gradient_loss(self.wavefunction.log_psi(configs), centered_objective)
+        return tape.gradient(loss, self.wavefunction.trainable_variables)
 
     def _apply(self, gradients, energy, local_energies, mean_log_prob):
         self.optimizer.apply(gradients, self.wavefunction.trainable_variables)
@@ -404,6 +426,31 @@ class _NonFiniteGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if int(self.model.nonfinite_step.numpy()) >= 0:
             self.model.stop_training = True
+
+
+def _validate_preconditioner(preconditioner):
+    """A ValueError unless `preconditioner` is None or has the documented two methods."""
+    if preconditioner is None or (
+        _takes(getattr(preconditioner, "linear_system", None), 4)
+        and _takes(getattr(preconditioner, "solve", None), 3)
+    ):
+        return
+    raise ValueError(
+        "`preconditioner` must be None or a preconditioner with the methods "
+        "`linear_system(wavefunction, configs, local_objective, reduction)` and "
+        f"`solve(system, step, variables)`, such as kerasnqs.vmc.SR(), got {preconditioner!r}."
+    )
+
+
+def _takes(method, n_arguments):
+    """Whether `method` is callable with `n_arguments` positional arguments."""
+    if not callable(method):
+        return False
+    try:
+        inspect.signature(method).bind(*[None] * n_arguments)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _validate(wavefunction, hamiltonian, n_samples, seed):
