@@ -100,7 +100,9 @@ class TensorizedGRUCell(RNNCell):
         )
         self.bias = self.add_weight(name="bias", shape=(2 * units,), initializer="glorot_uniform")
         self.merge_kernel = self.add_weight(
-            name="merge_kernel", shape=(self.n_neighbors * units, units), initializer="glorot_uniform"
+            name="merge_kernel",
+            shape=(self.n_neighbors * units, units),
+            initializer="glorot_uniform",
         )
 
     def call(self, inputs, neighbor_states):
