@@ -16,6 +16,7 @@ CELL_CASES = [
     pytest.param(layers.GRUCell, {}, id="gru"),
     pytest.param(layers.MDRNNCell, {"activation": "tanh"}, id="md-rnn"),
     pytest.param(layers.MDGRUCell, {}, id="md-gru"),
+    pytest.param(layers.TensorizedGRUCell, {}, id="tensorized-gru"),
 ]
 
 
@@ -125,6 +126,7 @@ def test_cell_runs_in_float64(cell_class, kwargs):
 def test_cells_declare_their_neighbour_count():
     assert layers.VanillaRNNCell.n_neighbors == layers.GRUCell.n_neighbors == 1
     assert layers.MDRNNCell.n_neighbors == layers.MDGRUCell.n_neighbors == 2
+    assert layers.TensorizedGRUCell.n_neighbors == 2
 
 
 @pytest.mark.parametrize(
@@ -135,6 +137,7 @@ def test_cells_declare_their_neighbour_count():
         layers.GRUCell,
         layers.MDRNNCell,
         layers.MDGRUCell,
+        layers.TensorizedGRUCell,
         layers.SoftmaxHead,
         layers.SoftsignHead,
     ],

@@ -7,7 +7,14 @@ import numpy as np
 from keras import ops
 
 from kerasnqs.lattice.lattice import validate_size
-from kerasnqs.layers import GRUCell, MDGRUCell, MDRNNCell, RNNCell, VanillaRNNCell
+from kerasnqs.layers import (
+    GRUCell,
+    MDGRUCell,
+    MDRNNCell,
+    RNNCell,
+    TensorizedGRUCell,
+    VanillaRNNCell,
+)
 from kerasnqs.layers.rnn_cell import validate_units
 from kerasnqs.models import autoregressive_loops as loops
 from kerasnqs.models.autoregressive_wavefunction import AutoregressiveWavefunction
@@ -16,6 +23,7 @@ from kerasnqs.models.autoregressive_wavefunction import AutoregressiveWavefuncti
 CELLS = {
     "gru": {1: GRUCell, 2: MDGRUCell},
     "vanilla": {1: VanillaRNNCell, 2: MDRNNCell},
+    "tensor-gru": {2: TensorizedGRUCell},
 }
 DEFAULT_UNITS = 32
 
