@@ -64,7 +64,8 @@ class RNNWavefunction(AutoregressiveWavefunction):
         lattice: a `kerasnqs.lattice.Chain` or `Square` (or any lattice whose
             `autoregressive_neighbors` has as many columns as the cell reads).
         cell: `"gru"` or `"vanilla"` (`GRUCell`/`VanillaRNNCell` on a chain,
-            `MDGRUCell`/`MDRNNCell` on a square), or an `RNNCell` instance. An
+            `MDGRUCell`/`MDRNNCell` on a square), `"tensor-gru"` (the tensorized
+            `TensorizedGRUCell`, on a square only), or an `RNNCell` instance. An
             instance is the first layer's cell; with `depth > 1` the other layers are
             new cells built from its `get_config()` (same class and settings, their
             own weights), named `f"{cell.name}_{i}"`. A dict from
