@@ -46,9 +46,18 @@ napoleon_numpy_docstring = False
 # Tutorials are MyST-Markdown notebooks executed at build time; unchanged ones are
 # taken from the execution cache. A tutorial that raises fails the build.
 nb_execution_mode = "cache"
+# KERASNQS_DOCS_SMOKE=1 makes every tutorial run a short version (fewer training steps
+# and samples; each tutorial reads the variable), as CI does; the published build runs
+# the full ones. The two modes have separate caches: the cache is keyed by the notebook's
+# source, which is the same in both, so one mode would otherwise serve the other's outputs.
+# A change of the path also makes Sphinx read every page again when the mode changes
+# between two builds into the same folder.
+SMOKE = os.environ.get("KERASNQS_DOCS_SMOKE") == "1"
 # Named here so that `parallel_notebooks` can create it before parallel readers start.
 nb_execution_cache_path = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "_build", ".jupyter_cache"
+    os.path.dirname(os.path.abspath(__file__)),
+    "_build",
+    ".jupyter_cache-smoke" if SMOKE else ".jupyter_cache",
 )
 nb_execution_timeout = 900
 nb_execution_raise_on_error = True
