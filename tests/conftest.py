@@ -4,9 +4,11 @@ import contextlib
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402  (after the environment above)
+# kerasnqs first: it hides TensorFlow's start-up log and sets TF_CPP_MIN_LOG_LEVEL=3
+# (kerasnqs.quiet_tensorflow), so the test command prints no TensorFlow lines.
+import kerasnqs  # noqa: E402, F401, I001
+import keras  # noqa: E402
 import pytest  # noqa: E402
 
 
