@@ -19,6 +19,18 @@ def seeded():
     keras.utils.set_random_seed(0)
 
 
+@pytest.fixture(scope="session")
+def strategy():
+    """A `MirroredStrategy` over the two logical CPU devices, one for the whole process:
+    two strategies in one process draw the same collective instance keys, and their
+    all-reduces of different shapes then abort each other."""
+    import tensorflow as tf
+
+    if len(tf.config.list_logical_devices("CPU")) < 2:
+        pytest.skip("needs two logical CPU devices (set up by pytest_configure)")
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+
 def pytest_configure(config):
     """Splits the CPU into two logical devices, for the `tf.distribute` tests, before
     TensorFlow initializes its devices (single-device code keeps using the first)."""

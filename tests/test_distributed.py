@@ -26,13 +26,6 @@ CHAIN = Chain(4)
 HAMILTONIAN = TFIM(CHAIN, h=1.0)
 
 
-@pytest.fixture(scope="module")
-def strategy():
-    if len(tf.config.list_logical_devices("CPU")) < 2:
-        pytest.skip("needs two logical CPU devices (set up by conftest.pytest_configure)")
-    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-
-
 def distributed_vmc(strategy, make_optimizer, preconditioner=None, phase=False, **kwargs):
     with strategy.scope():
         wavefunction = RNNWavefunction(CHAIN, units=4, phase=phase, dtype="float64")

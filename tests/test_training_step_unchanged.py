@@ -17,7 +17,6 @@ import pathlib
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import kerasnqs
 from kerasnqs.lattice import Chain
@@ -123,13 +122,6 @@ def trained_weights(name, strategy):
             np.testing.assert_array_equal(values[0], values[1])
             weights[f"{name}/{i}"] = values[0]
     return weights
-
-
-@pytest.fixture(scope="module")
-def strategy():
-    if len(tf.config.list_logical_devices("CPU")) < 2:
-        pytest.skip("needs two logical CPU devices (set up by conftest.pytest_configure)")
-    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 
 
 @pytest.mark.parametrize("name", list(RECIPES))
