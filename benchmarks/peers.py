@@ -142,18 +142,17 @@ SMALL_SIZES = {"chain": 8, "square": "4x4"}
 def load_recipe(recipe):
     """Returns a recipe (a TOML path or a dict) as a dict of settings keyed with underscores."""
     if not isinstance(recipe, dict):
-        from kerasnqs.cli import system_args, train
+        from kerasnqs.recipes.recipe import KEYS, read_toml
 
-        known = {*train.TRAINING_DEFAULTS, *system_args.DEFAULTS, "steps"}
-        recipe = train.read_config(str(recipe), known=known)
+        recipe = read_toml(str(recipe), known=KEYS)
     return {key.replace("-", "_"): value for key, value in recipe.items()}
 
 
 def system_keys(recipe):
     """The system keys of a recipe, defaults filled in (what `netket_peers.py` reads)."""
-    from kerasnqs.cli import system_args
+    from kerasnqs.recipes.system import system_config
 
-    return system_args.system_config(recipe)
+    return system_config(recipe)
 
 
 def parse_setting(text):
@@ -196,57 +195,54 @@ def cheap_symmetries(settings):
 
 
 def train_kerasnqs(recipe, seconds, eval_samples):
-    """Runs in the child process: trains a recipe for `seconds`, returns a dict."""
+    """Runs in the child process: trains a recipe for `seconds`, returns a dict.
+
+    The model, its initial weights, the chunk size and the memory budget are those of
+    `kerasnqs train` (`kerasnqs.training`'s builders); only the learning rate (and, with
+    `diag_shift_final`, the diagonal shift) follow the wall clock instead of the steps.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
     import kerasnqs
-    from kerasnqs.cli import system_args, train
+    from kerasnqs import training
 
-    settings = {**train.TRAINING_DEFAULTS, **recipe}
-    settings.update(system_args.system_config(settings))
+    settings = dict(recipe)
+    shift_final = settings.pop("diag_shift_final", None)
     if settings.get("symmetries") == "auto":
         settings["symmetries"] = cheap_symmetries(settings)
-    symmetries = train.parse_symmetries(settings.get("symmetries") or "")
-    lattice, hamiltonian = system_args.build_system(settings)
-    keras.utils.set_random_seed(settings["seed"])
-    wavefunction = train.build_wavefunction(settings, lattice)
-    if settings["init_from"] is not None:
-        train.load_initial_weights(wavefunction, settings["init_from"])
-    wavefunction = train.symmetrize(wavefunction, symmetries, hamiltonian)
+    settings = kerasnqs.Recipe.from_dict(settings)
+    symmetries = settings.symmetries
+    lattice, hamiltonian = settings.build_system()
+    keras.utils.set_random_seed(settings.seed)
+    wavefunction = training.build_wavefunction(settings, lattice, hamiltonian)
 
     start = time.perf_counter()
-    shift = settings["diag_shift"]
-    shift_schedule = None
-    if settings.get("diag_shift_final") is not None:
-        shift = shift_schedule = wall_clock_shift(shift, settings["diag_shift_final"])
-    preconditioner = kerasnqs.vmc.SR(shift) if settings["sr"] else None
-    vmc = kerasnqs.VMC(
+    shift, shift_schedule = settings.diag_shift, None
+    if shift_final is not None:
+        shift = shift_schedule = wall_clock_shift(shift, shift_final)
+    optimizer = keras.optimizers.SGD if settings.sr else keras.optimizers.Adam
+    vmc = training.build_vmc(
+        settings,
         wavefunction,
         hamiltonian,
-        n_samples=settings["samples"],
-        chunk_size=settings["chunk_size"],
-        seed=settings["seed"],
-        preconditioner=preconditioner,
+        optimizer=optimizer(settings.lr),
+        preconditioner=kerasnqs.vmc.SR(shift) if settings.sr else None,
     )
-    optimizer = keras.optimizers.SGD if settings["sr"] else keras.optimizers.Adam
-    vmc.compile(optimizer=optimizer(settings["lr"]), jit_compile=True)
-    budget = wall_clock_budget(seconds, start, settings["lr"], shift=shift_schedule)
-    vmc.fit(
-        epochs=10**6, steps_per_epoch=settings["steps_per_epoch"], callbacks=[budget], verbose=0
-    )
+    budget = wall_clock_budget(seconds, start, settings.lr, shift=shift_schedule)
+    vmc.fit(epochs=10**6, steps_per_epoch=settings.steps_per_epoch, callbacks=[budget], verbose=0)
     train_seconds = time.perf_counter() - start
 
     begin = time.perf_counter()
     stats = vmc.estimate(n_samples=eval_samples)
     exact_expectation = variational_energy(wavefunction, hamiltonian)
-    label = f"kerasnqs RNN {settings['units']}" + (" phase" if settings["phase"] else "")
+    label = f"kerasnqs RNN {settings.units}" + (" phase" if settings.phase else "")
     if symmetries:
         label += f" ({','.join(symmetries)})"
-    if settings["sr"]:
-        label += f" + SR {settings['diag_shift']:g}"
-        if settings.get("diag_shift_final") is not None:
-            label += f" to {settings['diag_shift_final']:g}"
+    if settings.sr:
+        label += f" + SR {settings.diag_shift:g}"
+        if shift_final is not None:
+            label += f" to {shift_final:g}"
         label += ", SGD"
     else:
         label += " + Adam"
@@ -320,10 +316,10 @@ def child_command(method, recipe, seconds, eval_samples, overrides=None):
 
 def exact_energy(recipe):
     """Returns `(energy, source)` for a row, from `kerasnqs.exact.reference_energy`."""
-    from kerasnqs.cli import system_args
     from kerasnqs.exact import reference_energy
+    from kerasnqs.recipes import build_system
 
-    _, hamiltonian = system_args.build_system(recipe)
+    _, hamiltonian = build_system(recipe)
     return reference_energy(hamiltonian, system_keys(recipe)["magnetization"])
 
 
@@ -358,12 +354,12 @@ def table_line(name, result, exact):
 
 def check_conventions(names):
     """Compares kerasnqs's and NetKet's exact energies on small versions of the rows."""
-    from kerasnqs.cli import system_args
     from kerasnqs.exact import exact_energy as kerasnqs_exact
     from kerasnqs.exact import relative_error
+    from kerasnqs.recipes import build_system
 
     ring4 = {"system": "heisenberg", "size": 4, "pbc": True, "magnetization": 0.0}
-    systems = {"heisenberg-chain-4-pbc": system_args.system_config(ring4)}
+    systems = {"heisenberg-chain-4-pbc": system_keys(ring4)}
     for name in names:
         spec = system_keys(load_recipe(RECIPES[name]))
         small = {**spec, "size": SMALL_SIZES[spec["lattice"]]}
@@ -371,7 +367,7 @@ def check_conventions(names):
     worst = 0.0
     print("| system | kerasnqs exact | NetKet exact | difference |\n|---|---|---|---|")
     for label, spec in systems.items():
-        _, hamiltonian = system_args.build_system(spec)
+        _, hamiltonian = build_system(spec)
         ours, _ = kerasnqs_exact(hamiltonian, spec["magnetization"])
         command = [ensure_netket(), os.path.join(HERE, "netket_peers.py"), "--exact"]
         theirs = run_child([*command, "--system", json.dumps(spec)], timeout=600)

@@ -2,7 +2,8 @@
 
 The subpackages follow the data flow of a calculation: `lattice` -> `operators` (with
 `exact` references); `lattice` -> `models` (built from `layers`); models and operators
--> `vmc` (training and estimates); `zoo` wraps saved models.
+-> `vmc` (training and estimates); `zoo` wraps saved models. A `Recipe` (`recipes`)
+names a whole run, and `train(recipe)` (`training`, with the `callbacks`) runs it.
 
 `import kerasnqs` is light: the subpackages load on first use (PEP 562), so the
 `kerasnqs` command, `kerasnqs.lattice`, `kerasnqs.operators` and `kerasnqs.exact` start
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 
 _SUBPACKAGES = (
     "baselines",
+    "callbacks",
     "datasets",
     "exact",
     "lattice",
@@ -27,19 +29,28 @@ _SUBPACKAGES = (
     "models",
     "observables",
     "operators",
+    "recipes",
+    "training",
     "vmc",
     "zoo",
 )
-_FROM_VMC = ("VMC", "estimate")
+_TOP_LEVEL = {
+    "VMC": "kerasnqs.vmc",
+    "estimate": "kerasnqs.vmc",
+    "Recipe": "kerasnqs.recipes",
+    "train": "kerasnqs.training",
+    "TrainingRun": "kerasnqs.training",
+}
+"""Names of `kerasnqs` itself, and the subpackage each comes from."""
 
-__all__ = ["VMC", "__version__", "estimate", *_SUBPACKAGES]
+__all__ = ["__version__", *_TOP_LEVEL, *_SUBPACKAGES]
 
 
 def __getattr__(name):
     if name in _SUBPACKAGES:
         return importlib.import_module(f"kerasnqs.{name}")
-    if name in _FROM_VMC:
-        return getattr(importlib.import_module("kerasnqs.vmc"), name)
+    if name in _TOP_LEVEL:
+        return getattr(importlib.import_module(_TOP_LEVEL[name]), name)
     raise AttributeError(f"module 'kerasnqs' has no attribute {name!r}")
 
 

@@ -13,6 +13,7 @@ from kerasnqs.cli.main import main
 from kerasnqs.exact import ground_state_energy, tfim_chain_energy
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.operators import J1J2, TFIM, Heisenberg
+from kerasnqs.recipes import build_system
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 
@@ -137,7 +138,7 @@ def test_module_reports_a_bad_flag_without_a_traceback():
 
 def test_system_flags_have_their_documented_defaults():
     args = system_args.add_system_arguments(argparse.ArgumentParser()).parse_args([])
-    lattice, operator = system_args.build_system(args)
+    lattice, operator = build_system(args)
     assert lattice == Chain(20)
     assert operator == TFIM(Chain(20), h=1.0)
     assert args.magnetization is None
@@ -146,8 +147,8 @@ def test_system_flags_have_their_documented_defaults():
 def test_a_mapping_builds_the_same_system_as_the_flags():
     parser = system_args.add_system_arguments(argparse.ArgumentParser())
     argv = ["--system", "j1j2", "--lattice", "square", "--size", "4x2", "--pbc", "--j2", "0.5"]
-    from_flags = system_args.build_system(parser.parse_args([*argv, "--marshall-sign"]))
-    from_mapping = system_args.build_system(
+    from_flags = build_system(parser.parse_args([*argv, "--marshall-sign"]))
+    from_mapping = build_system(
         {"system": "j1j2", "lattice": "square", "size": "4x2", "pbc": True, "j2": 0.5,
          "marshall-sign": True, "learning_rate": 0.01}
     )  # fmt: skip
@@ -178,4 +179,4 @@ def test_a_mapping_builds_the_same_system_as_the_flags():
 )
 def test_bad_system_mapping_names_the_flag(config, match):
     with pytest.raises(ValueError, match=match):
-        system_args.build_system(config)
+        build_system(config)

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from kerasnqs.cli.main import main
-from kerasnqs.cli.system_args import DEFAULTS
+from kerasnqs.recipes.system import DEFAULTS
 
 
 def _help(capsys, *argv):

@@ -12,12 +12,14 @@ import numpy as np
 import pytest
 
 import kerasnqs
-from kerasnqs.cli import run_files, train
-from kerasnqs.cli.evaluate import load_vmc
+from kerasnqs import run_folder
+from kerasnqs.callbacks import RunCheckpoint
 from kerasnqs.cli.main import main
 from kerasnqs.lattice import Chain
 from kerasnqs.models import RNNWavefunction
 from kerasnqs.operators import TFIM
+from kerasnqs.recipes import Recipe
+from kerasnqs.training import load_vmc
 from kerasnqs.vmc import AnnealingScheduler
 
 TINY = ["--size", "6", "--steps", "20", "--steps-per-epoch", "5", "--samples", "32"]
@@ -51,14 +53,14 @@ def _train_interrupted(monkeypatch, argv, signum, step):
 
 
 def _summary(folder):
-    return json.loads((folder / run_files.SUMMARY).read_text())
+    return json.loads((folder / run_folder.SUMMARY).read_text())
 
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     """A run of TINY from start to end, written with --overwrite over an older run."""
     out = tmp_path_factory.mktemp("uninterrupted")
-    for name in (run_files.SUMMARY, run_files.CHECKPOINT, run_files.PLOT):
+    for name in (run_folder.SUMMARY, run_folder.CHECKPOINT, run_folder.PLOT):
         (out / name).write_text("a file of an older run")
     (out / "notes.txt").write_text("not a run file")
     assert main(["train", *TINY, "--out", str(out), "--overwrite"]) == 0
@@ -92,7 +94,7 @@ def test_sigterm_stops_after_the_current_step_with_exit_code_143(interrupted):
     out, code = interrupted
     assert code == 128 + signal.SIGTERM
     assert _summary(out)["steps"] == INTERRUPTED_AT
-    assert int(load_vmc(str(out / run_files.MODEL)).optimizer.iterations.numpy()) == 7
+    assert int(load_vmc(str(out / run_folder.MODEL)).optimizer.iterations.numpy()) == 7
 
 
 def test_interrupted_run_writes_every_output_for_the_steps_done(interrupted):
@@ -101,24 +103,24 @@ def test_interrupted_run_writes_every_output_for_the_steps_done(interrupted):
     assert summary["interrupted"] is True
     assert summary["planned_steps"] == 20 and summary["energy"] is None
     names = {path.name for path in out.iterdir()}
-    assert set(run_files.RUN_FILES) <= names
+    assert set(run_folder.RUN_FILES) <= names
     assert not [name for name in names if name.startswith(".tmp-")]
-    rows = run_files.read_history(str(out / run_files.HISTORY))
+    rows = run_folder.read_history(str(out / run_folder.HISTORY))
     assert [(row["epoch"], row["step"]) for row in rows] == [(0, 5), (1, 7)]
 
 
 def test_checkpoint_holds_the_last_complete_epoch(interrupted):
     out, _ = interrupted
-    checkpoint = load_vmc(str(out / run_files.CHECKPOINT))
+    checkpoint = load_vmc(str(out / run_folder.CHECKPOINT))
     assert int(checkpoint.optimizer.iterations.numpy()) == 5
 
 
 def test_resumed_run_ends_bit_for_bit_like_an_uninterrupted_one(uninterrupted, resumed):
-    assert (resumed / run_files.HISTORY).read_text() == (
-        uninterrupted / run_files.HISTORY
+    assert (resumed / run_folder.HISTORY).read_text() == (
+        uninterrupted / run_folder.HISTORY
     ).read_text()
-    expected = load_vmc(str(uninterrupted / run_files.MODEL))
-    actual = load_vmc(str(resumed / run_files.MODEL))
+    expected = load_vmc(str(uninterrupted / run_folder.MODEL))
+    actual = load_vmc(str(resumed / run_folder.MODEL))
     assert len(actual.weights) == len(expected.weights)
     for got, want in zip(actual.weights, expected.weights, strict=True):
         np.testing.assert_array_equal(got.numpy(), want.numpy(), err_msg=got.path)
@@ -132,12 +134,12 @@ def test_resumed_run_ends_bit_for_bit_like_an_uninterrupted_one(uninterrupted, r
 
 def test_finished_run_leaves_no_checkpoint(uninterrupted, resumed):
     for out in (uninterrupted, resumed):
-        assert not (out / run_files.CHECKPOINT).exists()
+        assert not (out / run_folder.CHECKPOINT).exists()
 
 
 def test_overwrite_replaces_every_file_of_the_older_run(uninterrupted):
     assert _summary(uninterrupted)["steps"] == 20
-    assert (uninterrupted / run_files.PLOT).read_bytes().startswith(b"\x89PNG")
+    assert (uninterrupted / run_folder.PLOT).read_bytes().startswith(b"\x89PNG")
     assert (uninterrupted / "notes.txt").read_text() == "not a run file"
 
 
@@ -176,7 +178,7 @@ def test_a_run_into_a_folder_another_run_is_writing_is_refused(interrupted, flag
     out, _ = interrupted
     argv = [*TINY, "--out", str(out)] if flag == "--out" else ["--resume", str(out)]
     before = {path.name: path.read_bytes() for path in out.iterdir()}
-    with run_files.RunLock(str(out)):
+    with run_folder.RunLock(str(out)):
         assert main(["train", *argv]) == 2
     error = capsys.readouterr().err
     assert error == (
@@ -196,7 +198,7 @@ def _copy_run(folder, name):
 
 def test_resume_without_the_checkpoint_of_finished_epochs_is_refused(interrupted, capsys):
     copy = _copy_run(interrupted[0], "no-checkpoint")
-    (copy / run_files.CHECKPOINT).unlink()
+    (copy / run_folder.CHECKPOINT).unlink()
     before = {path.name: path.read_bytes() for path in copy.iterdir()}
     assert main(["train", "--resume", str(copy)]) == 2
     error = capsys.readouterr().err
@@ -215,9 +217,11 @@ def test_a_run_stopped_before_its_first_epoch_ended_starts_again(
     argv = [*TINY, "--out", str(out)]
     assert _train_interrupted(monkeypatch, argv, signal.SIGINT, 3) == 128 + signal.SIGINT
     assert "no epoch ended" in capsys.readouterr().err
-    assert not (out / run_files.CHECKPOINT).exists()
+    assert not (out / run_folder.CHECKPOINT).exists()
     assert main(["train", "--resume", str(out)]) == 0
-    assert (out / run_files.HISTORY).read_text() == (uninterrupted / run_files.HISTORY).read_text()
+    assert (out / run_folder.HISTORY).read_text() == (
+        uninterrupted / run_folder.HISTORY
+    ).read_text()
 
 
 def test_a_signal_during_the_final_estimate_still_writes_the_run(
@@ -241,8 +245,8 @@ def test_a_signal_during_the_final_estimate_still_writes_the_run(
     summary = _summary(out)
     assert summary["interrupted"] is True and summary["energy"] is None
     assert summary["steps"] == summary["planned_steps"] == 20
-    assert (out / run_files.PLOT).read_bytes().startswith(b"\x89PNG")
-    assert int(load_vmc(str(out / run_files.MODEL)).optimizer.iterations.numpy()) == 20
+    assert (out / run_folder.PLOT).read_bytes().startswith(b"\x89PNG")
+    assert int(load_vmc(str(out / run_folder.MODEL)).optimizer.iterations.numpy()) == 20
     assert main(["train", "--resume", str(out)]) == 0  # makes only the final estimate
     assert _summary(out)["energy"] == _summary(uninterrupted)["energy"]
 
@@ -254,24 +258,26 @@ def foreign_checkpoint(tmp_path_factory):
     with pytest.MonkeyPatch.context() as monkeypatch:
         argv = [*TINY, "--seed", "1", "--out", str(out)]
         _train_interrupted(monkeypatch, argv, signal.SIGTERM, 6)
-    return out / run_files.CHECKPOINT
+    return out / run_folder.CHECKPOINT
 
 
 def test_checkpoint_records_the_settings_of_its_run(interrupted):
     out, _ = interrupted
-    config = json.loads((out / run_files.CONFIG).read_text())
-    recorded = run_files.read_json_from_archive(
-        str(out / run_files.CHECKPOINT), run_files.CHECKPOINT_SETTINGS
+    config = json.loads((out / run_folder.CONFIG).read_text())
+    recorded = run_folder.read_json_from_archive(
+        str(out / run_folder.CHECKPOINT), run_folder.CHECKPOINT_SETTINGS
     )
-    assert config.pop("settings_sha256") == train.run_fingerprint(config)
-    assert recorded == train.trained_settings(config)
+    fingerprint = config.pop("settings_sha256")
+    assert config.pop("out") == str(out)
+    assert fingerprint == Recipe.from_dict(config).fingerprint()
+    assert recorded == config
     assert "out" not in recorded and recorded["size"] == "6"
 
 
 def test_resume_refuses_a_config_edited_to_another_system(interrupted, capsys):
     copy = _copy_run(interrupted[0], "edited")
-    config = json.loads((copy / run_files.CONFIG).read_text())
-    (copy / run_files.CONFIG).write_text(json.dumps({**config, "size": "8", "h": 0.5}))
+    config = json.loads((copy / run_folder.CONFIG).read_text())
+    (copy / run_folder.CONFIG).write_text(json.dumps({**config, "size": "8", "h": 0.5}))
     assert main(["train", "--resume", str(copy)]) == 2
     assert capsys.readouterr().err == (
         f"kerasnqs: error: --resume {str(copy)!r}: checkpoint.keras was trained with other "
@@ -282,7 +288,7 @@ def test_resume_refuses_a_config_edited_to_another_system(interrupted, capsys):
 
 def test_resume_refuses_the_checkpoint_of_another_run(interrupted, foreign_checkpoint, capsys):
     copy = _copy_run(interrupted[0], "foreign")
-    (copy / run_files.CHECKPOINT).write_bytes(foreign_checkpoint.read_bytes())
+    (copy / run_folder.CHECKPOINT).write_bytes(foreign_checkpoint.read_bytes())
     before = {path.name: path.read_bytes() for path in copy.iterdir()}
     assert main(["train", "--resume", str(copy)]) == 2
     error = capsys.readouterr().err
@@ -294,7 +300,7 @@ def test_resume_refuses_the_checkpoint_of_another_run(interrupted, foreign_check
 
 def test_resume_refuses_a_checkpoint_without_the_settings_of_its_run(interrupted, capsys):
     copy = _copy_run(interrupted[0], "unrecorded")
-    (copy / run_files.CHECKPOINT).write_bytes((copy / run_files.MODEL).read_bytes())
+    (copy / run_folder.CHECKPOINT).write_bytes((copy / run_folder.MODEL).read_bytes())
     assert main(["train", "--resume", str(copy)]) == 2
     assert "checkpoint.keras does not record the settings it was trained with" in (
         capsys.readouterr().err
@@ -303,7 +309,7 @@ def test_resume_refuses_a_checkpoint_without_the_settings_of_its_run(interrupted
 
 def test_resume_refuses_a_config_edited_before_the_first_checkpoint(tmp_path, capsys):
     settings = {"size": 6, "units": 4, "steps": 20}
-    (tmp_path / run_files.CONFIG).write_text(json.dumps({**settings, "settings_sha256": "0" * 64}))
+    (tmp_path / run_folder.CONFIG).write_text(json.dumps({**settings, "settings_sha256": "0" * 64}))
     assert main(["train", "--resume", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert "config.json was edited after the run started" in error
@@ -316,8 +322,8 @@ def test_resume_of_a_folder_without_a_run_is_refused(tmp_path, capsys):
 
 
 def test_resume_refuses_a_checkpoint_that_is_not_a_model(tmp_path, capsys):
-    (tmp_path / run_files.CONFIG).write_text(json.dumps({"size": "6", "units": 4}))
-    (tmp_path / run_files.CHECKPOINT).write_text("not a zip file")
+    (tmp_path / run_folder.CONFIG).write_text(json.dumps({"size": "6", "units": 4}))
+    (tmp_path / run_folder.CHECKPOINT).write_text("not a zip file")
     assert main(["train", "--resume", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert "cannot load the checkpoint" in error and len(error.strip().splitlines()) == 1
@@ -336,7 +342,7 @@ def test_ctrl_c_in_a_fresh_process_stops_with_one_line_and_code_130(tmp_path):
     )
     try:
         deadline = time.monotonic() + 600
-        while not (out / run_files.CHECKPOINT).exists():
+        while not (out / run_folder.CHECKPOINT).exists():
             assert process.poll() is None and time.monotonic() < deadline, "no checkpoint"
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
@@ -350,7 +356,7 @@ def test_ctrl_c_in_a_fresh_process_stops_with_one_line_and_code_130(tmp_path):
     assert f"kerasnqs train --resume {out}" in ours[0]
     summary = _summary(out)
     assert summary["interrupted"] is True and 5 <= summary["steps"] < 1000000
-    assert (out / run_files.MODEL).exists()
+    assert (out / run_folder.MODEL).exists()
 
 
 def _annealed_vmc():
@@ -368,20 +374,18 @@ def _halving(epoch, temperature):
 
 
 def test_checkpoint_restores_the_annealing_temperature_and_the_learning_rate(tmp_path):
-    from kerasnqs.cli.run_recorder import RunRecorder
-    from kerasnqs.cli.train import restore_checkpoint
-
     reference = _annealed_vmc()
     history = reference.fit(
         epochs=4, steps_per_epoch=3, callbacks=[AnnealingScheduler(_halving)], verbose=0
     )
     first = _annealed_vmc()
-    recorder = RunRecorder(str(tmp_path), steps_per_epoch=3)
+    recorder = RunCheckpoint(str(tmp_path), steps_per_epoch=3)
     first.fit(
         epochs=2, steps_per_epoch=3, callbacks=[AnnealingScheduler(_halving), recorder], verbose=0
     )
     second = _annealed_vmc()
-    initial_epoch, rows = restore_checkpoint(second, str(tmp_path / "checkpoint.keras"), 3, 4)
+    restored = RunCheckpoint(str(tmp_path), steps_per_epoch=3)
+    initial_epoch, rows = restored.restore(second, epochs=4), restored.rows
     assert initial_epoch == 2 and second.temperature.numpy() == np.float32(0.2)
     assert int(second.nonfinite_step.numpy()) == -1
     rest = second.fit(

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from kerasnqs.cli.evaluate import load_vmc
 from kerasnqs.cli.main import main
-from kerasnqs.cli.train import parse_symmetries
 from kerasnqs.models import SymmetricWavefunction
+from kerasnqs.recipes import parse_symmetries
+from kerasnqs.training import load_vmc
 
 QUICK = ["--steps", "2", "--samples", "16", "--units", "4", "--eval-samples", "200"]
 

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from kerasnqs.cli.evaluate import load_vmc
 from kerasnqs.cli.main import main
+from kerasnqs.training import load_vmc
 
 QUICK = [
     "--size",

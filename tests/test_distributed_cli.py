@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from kerasnqs.cli.evaluate import load_vmc
+from kerasnqs.training import load_vmc
 
 QUICK = [
     *("--size", "6", "--steps", "20", "--steps-per-epoch", "10", "--samples", "64"),
@@ -116,7 +116,7 @@ def test_two_workers_on_localhost_train_one_model_and_only_the_chief_writes(
 
 
 def test_the_command_line_offers_the_strategies_make_strategy_knows():
-    from kerasnqs.cli.train import DISTRIBUTE
+    from kerasnqs.recipes.recipe import DISTRIBUTE
     from kerasnqs.vmc.distributed import STRATEGIES
 
     assert DISTRIBUTE == STRATEGIES

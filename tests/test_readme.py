@@ -2,6 +2,7 @@
 
 import pathlib
 import re
+import types
 
 import pytest
 
@@ -73,3 +74,20 @@ def test_ci_runs_the_readme_commands_word_for_word_and_in_order():
     assert len(wanted) == 3, wanted
     positions = [ci_lines.index(command) for command in wanted]
     assert positions == sorted(positions)
+
+
+def test_readme_recipe_example_trains_the_default_recipe(capsys, monkeypatch):
+    # The second example is the first one as a recipe: the same settings, which are
+    # `kerasnqs.Recipe`'s defaults; `kerasnqs.train` is replaced by a known run.
+    blocks = re.findall(r"^```python\n(.*?)^```", README.read_text(), re.DOTALL | re.MULTILINE)
+    trained = []
+    estimate = Stats(mean=-25.1, error_of_mean=1e-3, variance=0.02, n_samples=50000)
+
+    def train(recipe, **kwargs):
+        trained.append(recipe)
+        return types.SimpleNamespace(energy=estimate, relative_error=3e-4, v_score=3e-4)
+
+    monkeypatch.setattr(kerasnqs, "train", train)
+    out = _run(blocks[1], capsys)
+    assert trained == [kerasnqs.Recipe()]
+    assert out.startswith("VMC: -25.1") and "relative error 3.0e-04" in out

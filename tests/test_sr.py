@@ -238,8 +238,8 @@ def test_models_whose_weights_are_not_probed_are_refused():
 
 
 def test_kerasnqs_train_sr_records_the_preconditioner(tmp_path):
-    from kerasnqs.cli.evaluate import load_vmc
     from kerasnqs.cli.main import main
+    from kerasnqs.training import load_vmc
 
     out = tmp_path / "run"
     flags = ["--size", "6", "--steps", "10", "--samples", "64", "--units", "6"]

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from kerasnqs.cli.training_plot import plot_training, training_figure
+from kerasnqs.callbacks.training_plot import plot_training, training_figure
 
 EXACT = -7.2962298105  # the open TFIM chain of 6 sites at h = 1 (free fermions)
 ROWS = [

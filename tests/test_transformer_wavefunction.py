@@ -366,8 +366,8 @@ def test_set_weights_from_a_smaller_chain_copies_all_but_the_new_position_rows()
 
 @pytest.mark.slow  # 30 s; CI: the CLI's training path is covered by tests/test_cli_train.py
 def test_kerasnqs_train_a_transformer_and_start_a_larger_one_from_it(tmp_path):
-    from kerasnqs.cli.evaluate import load_vmc
     from kerasnqs.cli.main import main
+    from kerasnqs.training import load_vmc
 
     small = ["--model", "transformer", "--d-model", "8", "--heads", "2", "--layers", "1"]
     small += ["--steps", "2", "--samples", "16", "--eval-samples", "100"]

@@ -181,12 +181,9 @@ def test_shipped_model_energy_agrees_with_a_short_estimate(name):
 
 
 def test_shipped_model_hamiltonian_matches_its_recipe(shipped):
-    from kerasnqs.cli import system_args, train
-
     name, _, metadata = shipped
-    recipe = RECIPES / metadata["recipe"]["file"]
-    settings = train.resolve_settings(build_script.train_args(str(recipe), "unused"))
-    assert system_args.build_system(settings)[1] == zoo.hamiltonian(name)
+    recipe = kerasnqs.Recipe.from_toml(RECIPES / metadata["recipe"]["file"])
+    assert recipe.build_system()[1] == zoo.hamiltonian(name)
 
 
 def test_load_works_from_another_working_directory(monkeypatch, tmp_path):
@@ -200,12 +197,9 @@ def test_load_works_from_another_working_directory(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("recipe", sorted(RECIPES.glob("*.toml")), ids=lambda path: path.stem)
 def test_recipe_is_a_train_config_with_enough_estimate_samples(recipe):
-    from kerasnqs.cli import system_args, train
-
-    build_script.check_recipe(str(recipe))
-    settings = train.resolve_settings(build_script.train_args(str(recipe), "unused"))
-    system_args.build_system(settings)
-    assert settings["eval_samples"] >= 100_000
+    settings = build_script.check_recipe(str(recipe))
+    settings.build_system()
+    assert settings.eval_samples >= 100_000
 
 
 def test_build_refuses_a_recipe_with_too_few_estimate_samples(tmp_path):

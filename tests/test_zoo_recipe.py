@@ -7,11 +7,12 @@ import sys
 import pytest
 
 from kerasnqs import zoo
-from kerasnqs.cli import train
 from kerasnqs.cli.main import build_parser, main
+from kerasnqs.cli.train import recipe_and_out
 from kerasnqs.lattice import Chain
 from kerasnqs.models import RNNWavefunction
 from kerasnqs.operators import TFIM
+from kerasnqs.recipes import Recipe
 from kerasnqs.zoo.registry import find
 
 if sys.version_info >= (3, 11):
@@ -34,7 +35,8 @@ def test_recipe_is_a_train_config_that_gives_back_the_recorded_settings(name, ca
     assert status == 0
     path = tmp_path / f"{name}.toml"
     path.write_text(out)
-    settings = train.resolve_settings(build_parser().parse_args(["train", "--config", str(path)]))
+    args = build_parser().parse_args(["train", "--config", str(path)])
+    settings = recipe_and_out(args)[0].to_dict()
     recorded = zoo.info(name)["recipe"]["settings"]
     assert {key: settings[key] for key in recorded} == recorded
 
@@ -70,3 +72,14 @@ def test_recipe_of_a_model_saved_without_settings_is_a_clear_error(capsys, tmp_p
     status, out, err = _run(capsys, "zoo", "recipe", str(folder))
     assert status == 2 and out == ""
     assert "records no training settings" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", zoo.available())
+def test_zoo_recipe_is_the_recipe_file_it_was_built_from(name):
+    assert zoo.recipe(name) == Recipe.from_toml(ROOT / "zoo" / "recipes" / f"{name}.toml")
+
+
+def test_zoo_recipe_grows_a_model_to_a_larger_lattice():
+    grown = zoo.recipe("tfim-chain-20-h1").replace(size=30, init_from="tfim-chain-20-h1")
+    assert grown.build_system()[0].n_sites == 30
+    assert grown.replace(size=20, init_from=None) == zoo.recipe("tfim-chain-20-h1")

@@ -4,13 +4,14 @@ Usage, from the repository root:
 
     python zoo/build.py zoo/recipes/tfim-chain-20-h1.toml
 
-The recipe is a `kerasnqs train --config` file, and the build runs exactly that
-command (whose seed also seeds the initial weights, so that a build is reproducible) in
-a temporary folder. It then reads the run's `summary.json` (whose final estimate uses
-the recipe's `eval-samples`, at least `MIN_EVAL_SAMPLES`) and its `model.keras`, and
-writes the model with `kerasnqs.zoo.save` into `kerasnqs/zoo/models/NAME/` of this
-repository, NAME being the recipe's file name. The wall time recorded is the one
-`kerasnqs train` reports: training plus its final estimate.
+The recipe is a `kerasnqs.Recipe` TOML file (a `kerasnqs train --config` file), and the
+build trains it with `kerasnqs.train` (whose seed also seeds the initial weights, so that
+a build is reproducible, and whose run is that of `kerasnqs train --config RECIPE`) in a
+temporary run folder. It then writes the trained model, with the run's summary (whose
+final estimate uses the recipe's `eval-samples`, at least `MIN_EVAL_SAMPLES`), with
+`kerasnqs.zoo.save` into `kerasnqs/zoo/models/NAME/` of this repository, NAME being the
+recipe's file name. The wall time recorded is the run's: training plus its final
+estimate.
 """
 
 import argparse
@@ -49,74 +50,83 @@ def build_parser():
     return parser
 
 
-def train_args(recipe, out):
-    """Parses `kerasnqs train --config RECIPE --out OUT` with the `kerasnqs` parser."""
-    from kerasnqs.cli import main
+def check_recipe(path):
+    """Reads the recipe; refuses too few samples for the estimate.
 
-    return main.build_parser().parse_args(["train", "--config", recipe, "--out", out])
+    Returns:
+        The `kerasnqs.Recipe`.
+    """
+    from kerasnqs import Recipe
 
-
-def check_recipe(recipe):
-    """Reads the recipe's training settings; refuses too few samples for the estimate."""
-    from kerasnqs.cli import train
-
-    settings = train.resolve_settings(train_args(recipe, "unused"))
-    if settings["eval_samples"] < MIN_EVAL_SAMPLES:
+    recipe = Recipe.from_toml(path)
+    if recipe.eval_samples < MIN_EVAL_SAMPLES:
         raise ValueError(
-            f"{recipe!r} sets eval-samples = {settings['eval_samples']}; a zoo model needs "
+            f"{path!r} sets eval-samples = {recipe.eval_samples}; a zoo model needs "
             f"at least {MIN_EVAL_SAMPLES}."
         )
+    return recipe
 
 
-def train_from_recipe(recipe, run_dir):
-    """Runs `kerasnqs train --config RECIPE --out RUN_DIR` (which seeds the weights too)."""
-    args = train_args(recipe, run_dir)
-    args.run(args)
+def train_recipe(recipe, run_dir):
+    """Trains `recipe` with `kerasnqs.train` in the run folder `run_dir`.
+
+    Returns:
+        `(vmc, summary)`: the trained `kerasnqs.VMC` and the run's summary.
+    """
+    import kerasnqs
+
+    run = kerasnqs.train(recipe, out=run_dir, verbose=2)
+    if run.interrupted:
+        raise ValueError(_unfinished(run_dir, run.steps))
+    return run.vmc, run.summary()
 
 
 def read_run(run_dir):
     """Reads a finished training run.
 
     Returns:
-        `(vmc, settings, summary)`: the trained `kerasnqs.VMC` of `model.keras`, and the
-        dicts of `config.json` and `summary.json`.
+        `(vmc, recipe, summary)`: the trained `kerasnqs.VMC` of `model.keras`, the
+        `kerasnqs.Recipe` of `config.json` and the dict of `summary.json`.
     """
-    from kerasnqs.cli import evaluate
+    from kerasnqs.training import load_vmc
+    from kerasnqs.training.resume import read_recipe
 
-    settings = _read_json(os.path.join(run_dir, "config.json"))
     summary = _read_json(os.path.join(run_dir, "summary.json"))
     if summary.get("interrupted"):
-        raise ValueError(
-            f"the run in {run_dir!r} stopped after {summary['steps']} steps: finish it with "
-            f"`kerasnqs train --resume {run_dir}`, then build with --run-dir and --from-run"
-        )
-    vmc = evaluate.load_vmc(os.path.join(run_dir, "model.keras"))
-    return vmc, settings, summary
+        raise ValueError(_unfinished(run_dir, summary["steps"]))
+    return load_vmc(os.path.join(run_dir, "model.keras")), read_recipe(run_dir), summary
 
 
-def recipe_metadata(recipe, vmc, settings, summary):
+def _unfinished(run_dir, steps):
+    return (
+        f"the run in {run_dir!r} stopped after {steps} steps: finish it with "
+        f"`kerasnqs train --resume {run_dir}`, then build with --run-dir and --from-run"
+    )
+
+
+def recipe_metadata(path, vmc, recipe, summary):
     """The `recipe` entry of the metadata: the training as it actually ran."""
     import keras
 
     optimizer = keras.saving.serialize_keras_object(vmc.optimizer)
     schedule = optimizer["config"]["learning_rate"]
     return {
-        "file": os.path.basename(recipe),
+        "file": os.path.basename(path),
         "steps": summary["steps"],
-        "samples": settings["samples"],
+        "samples": recipe.samples,
         "optimizer": optimizer["class_name"],
-        "learning_rate": settings["lr"],
+        "learning_rate": recipe.lr,
         "schedule": {"class": schedule["class_name"], **schedule["config"]}
         if isinstance(schedule, dict)
         else None,
-        "seed": settings["seed"],
-        "settings": {key: value for key, value in settings.items() if key != "out"},
+        "seed": recipe.seed,
+        "settings": recipe.to_dict(),
     }
 
 
 def describe_model(vmc):
     """A generated description: the model and the system it was trained for."""
-    from kerasnqs.cli.exact import describe
+    from kerasnqs.recipes import describe
 
     wavefunction, symmetric = vmc.wavefunction, ""
     if type(wavefunction).__name__ == "SymmetricWavefunction":
@@ -159,27 +169,27 @@ def build(
     path = pathlib.Path(models_dir) / name
     if path.exists() and not overwrite:
         raise FileExistsError(17, "The zoo model exists already (pass --overwrite)", str(path))
-    check_recipe(recipe)
+    trained = check_recipe(recipe)
     os.makedirs(models_dir, exist_ok=True)
     with tempfile.TemporaryDirectory() as temporary:
-        run_dir = run_dir or temporary
-        if not from_run:
-            train_from_recipe(recipe, run_dir)
-        vmc, settings, summary = read_run(run_dir)
-    return save_run(recipe, vmc, settings, summary, path, name, description, overwrite)
+        if from_run:
+            vmc, trained, summary = read_run(run_dir)
+        else:
+            vmc, summary = train_recipe(trained, run_dir or os.path.join(temporary, "run"))
+    return save_run(recipe, vmc, trained, summary, path, name, description, overwrite)
 
 
-def save_run(recipe, vmc, settings, summary, path, name, description=None, overwrite=False):
+def save_run(recipe_path, vmc, recipe, summary, path, name, description=None, overwrite=False):
     """Saves a trained run into the zoo folder `path`, with its metadata."""
     from kerasnqs import zoo
     from kerasnqs.exact import reference_energy
 
-    exact_energy, exact_source = reference_energy(vmc.hamiltonian, settings["magnetization"])
+    exact_energy, exact_source = reference_energy(vmc.hamiltonian, recipe.magnetization)
     energy = {
         "mean": summary["energy"],
         "error_of_mean": summary["energy_error_of_mean"],
         "variance": summary["variance"],
-        "n_samples": settings["eval_samples"],
+        "n_samples": recipe.eval_samples,
     }
     return zoo.save(
         vmc.wavefunction,
@@ -190,7 +200,7 @@ def save_run(recipe, vmc, settings, summary, path, name, description=None, overw
         energy=energy,
         exact_energy=exact_energy,
         exact_source=exact_source,
-        recipe=recipe_metadata(recipe, vmc, settings, summary),
+        recipe=recipe_metadata(recipe_path, vmc, recipe, summary),
         wall_time_s=summary["wall_time_s"],
         overwrite=overwrite,
     )

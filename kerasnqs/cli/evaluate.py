@@ -7,9 +7,10 @@ train` run wrote, or a zoo model: a name from `kerasnqs zoo list` or a folder wr
 
 import os
 import sys
-import zipfile
 
-from kerasnqs.cli import flag_checks, run_files
+from kerasnqs import run_folder
+from kerasnqs.recipes import checks
+from kerasnqs.recipes.system import describe
 
 
 def add_parser(subparsers):
@@ -47,63 +48,26 @@ def add_parser(subparsers):
     return parser
 
 
-def load_vmc(path):
-    """Loads a saved `kerasnqs.VMC` (safe mode), with a clear error for anything else.
-
-    Args:
-        path: a `.keras` file.
-
-    Returns:
-        The `kerasnqs.VMC`.
-    """
-    if not path.endswith(".keras"):
-        raise ValueError(f"MODEL must be a .keras file, got {path!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(21, "Is a folder, not a .keras file", path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(2, "No such file", path)
-    if not zipfile.is_zipfile(path):
-        raise ValueError(
-            f"{path!r} is not a .keras file (a zip archive written by Keras): it is damaged "
-            "or of another format"
-        )
-    import keras
-
-    import kerasnqs
-
-    try:
-        model = keras.saving.load_model(path)
-    except Exception as error:  # Keras raises many types for a file it cannot read.
-        raise ValueError(f"cannot load {path!r}: {error}") from None
-    if not isinstance(model, kerasnqs.VMC):
-        raise ValueError(
-            f"{path!r} holds a {type(model).__name__}, not a kerasnqs.VMC: it has no "
-            "Hamiltonian recorded with it"
-        )
-    return model
-
-
 def run(args):
     """Estimates and prints the energy of the model in `args.model`."""
-    flag_checks.samples(args.samples)
-    flag_checks.seed(args.seed)
-    flag_checks.chunk_size(args.chunk_size)
+    checks.samples(args.samples)
+    checks.seed(args.seed)
+    checks.chunk_size(args.chunk_size)
     from kerasnqs.vmc.memory_budget import check_estimate_fits, parse_memory_budget
 
     memory_budget = parse_memory_budget(args.memory_budget, name="--memory-budget")
     check_estimate_fits(args.samples, memory_budget, names=("--samples", "--memory-budget"))
     model_file = saved_model_file(args.model)
     if model_file is not None:
+        from kerasnqs.training import load_vmc
+
         vmc = load_vmc(model_file)
         wavefunction, hamiltonian, metadata = vmc.wavefunction, vmc.hamiltonian, None
     else:
         wavefunction, hamiltonian, metadata = load_zoo_model(args.model)
-    from kerasnqs.cli.exact import describe
-
     name = args.model if metadata is None else metadata["name"]
     print(f"model:          {name} ({type(wavefunction).__name__}, {wavefunction.n_sites} sites)")
     print(f"hamiltonian:    {describe(hamiltonian)}")
-    from kerasnqs.cli.train import format_result
     from kerasnqs.exact import reference_energy, relative_error
     from kerasnqs.vmc import Stats, estimate
 
@@ -146,13 +110,13 @@ def saved_model_file(model):
         return model
     from kerasnqs.zoo.registry import METADATA_FILE
 
-    is_run = os.path.isfile(os.path.join(model, run_files.CONFIG))
+    is_run = os.path.isfile(os.path.join(model, run_folder.CONFIG))
     if not is_run or os.path.isfile(os.path.join(model, METADATA_FILE)):
         return None  # a zoo model, whose folder holds a config.json of its own
-    path = os.path.join(model, run_files.MODEL)
+    path = os.path.join(model, run_folder.MODEL)
     if not os.path.isfile(path):
         raise ValueError(
-            f"the run in {model!r} has no {run_files.MODEL} yet: it has not ended; "
+            f"the run in {model!r} has no {run_folder.MODEL} yet: it has not ended; "
             f"continue it with: kerasnqs train --resume {model}"
         )
     return path
@@ -171,3 +135,14 @@ def load_zoo_model(name_or_path):
 
     metadata = zoo.info(name_or_path)
     return zoo.load(name_or_path), zoo.hamiltonian(name_or_path), metadata
+
+
+def format_result(stats, exact_energy, relative_error, wall_time=None):
+    """Returns the lines that report an energy estimate against the exact energy."""
+    lines = [f"energy:         {stats}"]
+    if exact_energy is not None:
+        lines.append(f"exact energy:   {exact_energy:.10f}")
+        lines.append(f"relative error: {relative_error:.2e}")
+    if wall_time is not None:
+        lines.append(f"wall time:      {wall_time:.1f} s")
+    return "\n".join(lines)

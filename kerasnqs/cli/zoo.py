@@ -4,10 +4,7 @@ pretrained models of the zoo.
 `kerasnqs evaluate NAME` (in `kerasnqs.cli.evaluate`) estimates a zoo model's energy.
 """
 
-import json
-import math
-
-from kerasnqs.cli.exact import describe
+from kerasnqs.recipes.system import describe
 
 
 def add_parser(subparsers):
@@ -78,69 +75,20 @@ def run_info(args):
 
 
 def run_recipe(args):
-    """Prints the training settings of one zoo model as a `kerasnqs train --config` file."""
+    """Prints the recipe of one zoo model (`kerasnqs.zoo.recipe`) as a `kerasnqs train
+    --config` file, after comments that name the model and say how to train it."""
     from kerasnqs import zoo
 
-    print(recipe_toml(zoo.info(args.model)), end="")
+    recipe = zoo.recipe(args.model)
+    name = zoo.info(args.model)["name"]
+    comments = [
+        f"Zoo model {name}: the settings of `kerasnqs train` it was trained with.",
+        "Train it again with",
+        f"  kerasnqs zoo recipe {name} > {name}.toml",
+        f"  kerasnqs train --config {name}.toml --out runs/{name}",
+    ]
+    print(recipe.to_toml(comments), end="")
     return 0
-
-
-def recipe_toml(metadata):
-    """The settings a zoo model was trained with, as a `kerasnqs train --config` file.
-
-    Args:
-        metadata: the model's metadata (`kerasnqs.zoo.info`), whose `recipe` records the
-            settings of the training run.
-
-    Returns:
-        The TOML text: a comment naming the model, then one `key = value` line per
-        setting, in alphabetical order (settings that are unset are left out).
-
-    Raises:
-        ValueError: if the metadata records no training settings.
-
-    Example:
-
-    >>> from kerasnqs import zoo
-    >>> print(recipe_toml(zoo.info("tfim-chain-20-h1")).splitlines()[4])
-    cell = "gru"
-    >>> print(recipe_toml(zoo.info("tfim-chain-20-h1")).splitlines()[-1])
-    units = 32
-    """
-    settings = (metadata.get("recipe") or {}).get("settings")
-    if not isinstance(settings, dict):
-        raise ValueError(
-            f"the zoo model {metadata.get('name')!r} records no training settings "
-            "(no `recipe.settings` in its metadata.json)"
-        )
-    name = metadata.get("name")
-    lines = [
-        f"# Zoo model {name}: the settings of `kerasnqs train` it was trained with.",
-        "# Train it again with",
-        f"#   kerasnqs zoo recipe {name} > {name}.toml",
-        f"#   kerasnqs train --config {name}.toml --out runs/{name}",
-    ]
-    lines += [
-        f"{key} = {_toml_value(key, value)}"
-        for key, value in sorted(settings.items())
-        if value is not None
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(key, value):
-    """A setting as a TOML value: a bool, an int, a finite float, a string or a list."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and math.isfinite(value):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a TOML basic string
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(key, item) for item in value) + "]"
-    raise ValueError(f"the recipe setting {key!r} = {value!r} has no TOML form")
 
 
 def _row(name, metadata):

@@ -11,6 +11,7 @@ the repository's `zoo/recipes/`.
 - `info(name_or_path)`: a model's metadata (checked against its recorded sha256);
 - `load(name_or_path)`: the trained wavefunction (safe mode, weights checked);
 - `hamiltonian(name_or_path)`: the operator it was trained for;
+- `recipe(name_or_path)`: the `kerasnqs.Recipe` it was trained with;
 - `save(wavefunction, hamiltonian, path, ...)`: writes your own model in the same layout.
 
 Example:
@@ -25,15 +26,15 @@ True
 
 import importlib
 
-from kerasnqs.zoo.metadata import FORMAT_VERSION, hamiltonian, info
+from kerasnqs.zoo.metadata import FORMAT_VERSION, hamiltonian, info, recipe
 from kerasnqs.zoo.registry import available
 
-__all__ = ["FORMAT_VERSION", "available", "hamiltonian", "info", "load", "save"]
+__all__ = ["FORMAT_VERSION", "available", "hamiltonian", "info", "load", "recipe", "save"]
 
 
 def __getattr__(name):
-    # `load` and `save` need Keras (and so TensorFlow); `available`, `info` and
-    # `hamiltonian` do not, so `kerasnqs zoo list` starts without it.
+    # `load` and `save` need Keras (and so TensorFlow); `available`, `info`,
+    # `hamiltonian` and `recipe` do not, so `kerasnqs zoo list` starts without it.
     if name in ("load", "save"):
         return getattr(importlib.import_module("kerasnqs.zoo.model_folder"), name)
     raise AttributeError(f"module 'kerasnqs.zoo' has no attribute {name!r}")

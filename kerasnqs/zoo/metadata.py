@@ -11,10 +11,10 @@ config or weights file that was changed, and a config whose lattice is not the
 Hamiltonian's.
 """
 
-import hashlib
 import json
 
 from kerasnqs import operators
+from kerasnqs.sha256 import file_sha256, json_sha256
 from kerasnqs.zoo.registry import METADATA_FILE, find
 
 FORMAT_VERSION = 1
@@ -139,30 +139,9 @@ def read_json(path):
         raise ValueError(f"{str(path)!r} is not valid JSON: {error}") from None
 
 
-def file_sha256(path):
-    """The sha256 of a file's bytes, as a hex string."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def metadata_sha256(metadata):
     """The sha256 of the metadata without its `metadata_sha256` key, as canonical JSON."""
     return json_sha256({key: value for key, value in metadata.items() if key != "metadata_sha256"})
-
-
-def json_sha256(data):
-    """The sha256 of `data` as canonical JSON (sorted keys, no spaces), as a hex string.
-
-    Example:
-
-    >>> json_sha256({"b": 1, "a": [2.5, None]}) == json_sha256({"a": [2.5, None], "b": 1})
-    True
-    """
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _check_recorded(path, expected, actual):
@@ -177,3 +156,34 @@ def _check_recorded(path, expected, actual):
             f"(expected {expected}, got {actual}): it was modified or is corrupted; "
             "refusing to load it."
         )
+
+
+def recipe(name_or_path):
+    """Returns the `kerasnqs.Recipe` a zoo model was trained with.
+
+    Training it again (`kerasnqs.train(zoo.recipe(name))`) reproduces the model. To
+    grow a model to a larger lattice, start from its weights (an RNN's weights are
+    shared by all sites): `zoo.recipe(name).replace(size=30, init_from=name)`.
+
+    Args:
+        name_or_path: a zoo name or the path of a zoo model folder.
+
+    Raises:
+        ValueError: if the metadata records no training settings.
+
+    Example:
+
+    >>> from kerasnqs import zoo
+    >>> zoo.recipe("tfim-chain-20-h1").replace(size=30, init_from="tfim-chain-20-h1").size
+    30
+    """
+    from kerasnqs.recipes import Recipe
+
+    metadata = info(name_or_path)
+    settings = (metadata.get("recipe") or {}).get("settings")
+    if not isinstance(settings, dict):
+        raise ValueError(
+            f"the zoo model {metadata.get('name')!r} records no training settings "
+            "(no `recipe.settings` in its metadata.json)"
+        )
+    return Recipe.from_dict(settings)

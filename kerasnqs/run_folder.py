@@ -1,6 +1,7 @@
-"""The files of a training run, written so that an interruption never leaves half a file.
+"""The files of a run folder, written so that an interruption never leaves half a file.
 
-A run folder (`kerasnqs train --out DIR`) holds `RUN_FILES`. Every file is written
+A run folder (`kerasnqs.train(recipe, out=DIR)`, `kerasnqs train --out DIR`) holds
+`RUN_FILES`. Every file is written
 beside its final name under a hidden temporary name and moved onto that name only once
 complete (`atomic_path`), so a crash leaves either the old file or the new one, never a
 mixture. Files get the permissions of the user's umask, as any other new file.
@@ -22,6 +23,10 @@ SUMMARY = "summary.json"
 CHECKPOINT = "checkpoint.keras"
 RUN_FILES = (CONFIG, HISTORY, PLOT, MODEL, SUMMARY, CHECKPOINT)
 """Every file a training run writes in its folder."""
+
+FINGERPRINT = "settings_sha256"
+"""The key of `config.json` that records the fingerprint of the run's recipe
+(`kerasnqs.Recipe.fingerprint`), by which `--resume` tells an edited `config.json`."""
 
 CHECKPOINT_SETTINGS = "kerasnqs_settings.json"
 """The entry of `checkpoint.keras` (a zip archive, as every `.keras` file) that holds the

@@ -1,4 +1,4 @@
-"""The callback that turns Ctrl-C (SIGINT) and SIGTERM into a clean stop of training."""
+"""`SignalStop`: Ctrl-C (SIGINT) and SIGTERM stop training cleanly, after the current step."""
 
 import signal
 import threading
@@ -33,6 +33,8 @@ class SignalStop(keras.callbacks.Callback):
     ...     pass  # vmc.fit(..., callbacks=[stop]); then check stop.signum
     >>> print(stop.signum)
     None
+
+    `kerasnqs.train` uses it: a run stopped so is returned with `interrupted` set.
     """
 
     def __init__(self):

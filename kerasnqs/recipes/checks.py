@@ -1,9 +1,9 @@
-"""The checks of the flags that several sub-commands share: one check per flag name.
+"""The checks of the settings that a recipe and several sub-commands share: one per name.
 
-`kerasnqs train` and `kerasnqs evaluate` both take `--samples`, `--seed` and
-`--chunk-size`; each flag is checked here, the same way for every sub-command and
-whether its value comes from the command line or a config file. Each check returns the
-value as a Python int or raises one `ValueError` naming the flag.
+A `kerasnqs.Recipe` and `kerasnqs evaluate` both take samples, a seed and a chunk size;
+each is checked here, the same way whether its value comes from Python, the command
+line or a config file. Each check returns the value as a Python int or raises one
+`ValueError` naming the setting by its flag.
 """
 
 from kerasnqs import validation

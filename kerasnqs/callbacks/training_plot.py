@@ -1,4 +1,4 @@
-"""`energy.png`: how a training run converged, drawn from its history.
+"""`TrainingPlot` and `plot_training`: `energy.png`, how a training run converged.
 
 The top panel shows the relative error of the energy, `|E - E_exact| / |E_exact|`, on a
 log scale when the exact energy is known (the error `|E - E_exact|` itself when
@@ -12,7 +12,54 @@ Each point is one logged epoch (the means over its steps, as in `history.csv`).
 import math
 import textwrap
 
-from kerasnqs.cli import run_files
+from kerasnqs import run_folder
+from kerasnqs.callbacks.epoch_rows import EpochRows
+from kerasnqs.recipes.system import describe
+
+
+class TrainingPlot(EpochRows):
+    """Draws the convergence plot of `VMC.fit` to a PNG file when training ends.
+
+    Each epoch's row (see `EpochRows`: `energy`, `energy_error`, `variance`) becomes a
+    point, at the training step reached (see `plot_training` for the panels);
+    the file is written atomically at the end of training, also after a stop request.
+
+    Args:
+        path: the PNG file, such as the `energy.png` of a run folder.
+        exact_energy: the exact ground-state energy, or None (then the energy itself is
+            drawn, with its error band).
+        rows: the history rows of the epochs trained before, when resuming. Defaults to
+            none.
+        title: the figure's title; defaults to the system and the wavefunction
+            (`run_title`).
+
+    Example:
+
+    >>> import os, tempfile
+    >>> import kerasnqs
+    >>> from kerasnqs.lattice import Chain
+    >>> from kerasnqs.models import RNNWavefunction
+    >>> from kerasnqs.operators import TFIM
+    >>> path = os.path.join(tempfile.mkdtemp(), "energy.png")
+    >>> vmc = kerasnqs.VMC(RNNWavefunction(Chain(4), units=4), TFIM(Chain(4), h=1.0), n_samples=16)
+    >>> vmc.compile(optimizer="adam")
+    >>> plot = TrainingPlot(path, exact_energy=-4.7587704831)
+    >>> _ = vmc.fit(epochs=2, steps_per_epoch=2, callbacks=[plot], verbose=0)
+    >>> open(path, "rb").read(4), [row["step"] for row in plot.rows]
+    (b'\\x89PNG', [2, 4])
+    """
+
+    def __init__(self, path, exact_energy=None, rows=(), title=None):
+        super().__init__(rows)
+        self.path = path
+        self.exact_energy = exact_energy
+        self.title = title
+
+    def on_train_end(self, logs=None):
+        title = self.title
+        if title is None:
+            title = run_title(self.model.hamiltonian, self.model.wavefunction)
+        plot_training(self.path, self.rows, self.exact_energy, title)
 
 
 def plot_training(path, rows, exact_energy=None, title=None):
@@ -21,7 +68,7 @@ def plot_training(path, rows, exact_energy=None, title=None):
     Args:
         path: the PNG file.
         rows: the history rows, dicts with `step`, `energy`, `energy_error` and
-            `variance` (as `RunRecorder` keeps them and `run_files.read_history` reads
+            `variance` (as `RunCheckpoint` keeps them and `run_folder.read_history` reads
             them); a missing or non-finite value is left out of the plot.
         exact_energy: the exact ground-state energy, or None.
         title: the figure's title (see `run_title`), or None.
@@ -30,7 +77,7 @@ def plot_training(path, rows, exact_energy=None, title=None):
 
     figure = training_figure(rows, exact_energy, title)
     try:
-        with run_files.atomic_path(path) as temporary:
+        with run_folder.atomic_path(path) as temporary:
             figure.savefig(temporary, dpi=120, format="png")
     finally:
         plt.close(figure)
@@ -102,8 +149,6 @@ def run_title(hamiltonian, wavefunction):
     >>> run_title(TFIM(chain, h=0.5), RNNWavefunction(chain, units=8))
     'TFIM chain n=6 open, h=0.5, J=1 | RNN (gru, 8 units)'
     """
-    from kerasnqs.cli.exact import describe
-
     return f"{describe(hamiltonian)} | {describe_wavefunction(wavefunction)}"
 
 
