@@ -118,6 +118,13 @@ def test_recipe_distribute_names_those_of_make_strategy():
     assert DISTRIBUTE == STRATEGIES
 
 
+def test_recipe_cells_name_those_of_the_rnn_wavefunction():
+    from kerasnqs.models.rnn_wavefunction import CELLS
+    from kerasnqs.recipes.recipe import CELLS as RECIPE_CELLS
+
+    assert sorted(RECIPE_CELLS) == sorted(CELLS)
+
+
 def test_importing_recipe_and_train_loads_no_tensorflow():
     code = (
         "import sys, kerasnqs\n"

@@ -34,7 +34,7 @@ def add_parser(subparsers):
     group = parser.add_argument_group("model and training")
     flag = _flag_adder(group)
     group.add_argument("--model", choices=MODELS, help=f"wavefunction family ({_DEFAULT.model})")
-    flag("cell", str, "RNN cell: gru or vanilla")
+    flag("cell", str, "RNN cell: gru, vanilla or tensor-gru (square lattices)")
     flag("units", int, "hidden units per cell")
     flag("depth", int, "stacked RNN cells")
     flag("d_model", int, "transformer width")

@@ -13,8 +13,10 @@ from kerasnqs.recipes.system import build_system, check_system
 MODELS = ("rnn", "transformer", "mixture")
 """The wavefunction families a recipe's `model` names."""
 
-CELLS = ("gru", "vanilla")
-"""The RNN cells a recipe's `cell` names."""
+CELLS = ("gru", "vanilla", "tensor-gru")
+"""The RNN cells a recipe's `cell` names: the names of
+`kerasnqs.models.rnn_wavefunction.CELLS`, spelled here so that a recipe is read without
+TensorFlow (a test checks they agree). `"tensor-gru"` is for square lattices."""
 
 DISTRIBUTE = ("none", "mirrored", "multi-worker")
 """The names `distribute` accepts: `kerasnqs.vmc.distributed.STRATEGIES`, spelled here
@@ -50,7 +52,7 @@ class Recipe:
         marshall_sign: rotate the Heisenberg or J1-J2 Hamiltonian by the Marshall sign.
         magnetization: total S^z of the sector, or None for all sectors.
         model: the wavefunction family: `"rnn"`, `"transformer"` or `"mixture"`.
-        cell: the RNN cell, `"gru"` or `"vanilla"`.
+        cell: the RNN cell, `"gru"`, `"vanilla"` or (on a square lattice) `"tensor-gru"`.
         units: hidden units per RNN cell.
         depth: stacked RNN cells.
         d_model: transformer width.

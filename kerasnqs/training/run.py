@@ -107,7 +107,8 @@ def train(recipe=None, out=None, callbacks=(), resume=None, overwrite=False, ver
         resume: a run folder to continue with its own recipe (then leave `recipe` and
             `out` unset).
         overwrite: replace a run already in `out` (refused otherwise).
-        verbose: `VMC.fit`'s verbosity; the library prints nothing else.
+        verbose: `VMC.fit`'s verbosity, which also gives the final estimate a progress
+            bar when it is 1; the library prints nothing else.
 
     Returns:
         A `TrainingRun`.
@@ -216,7 +217,7 @@ def _train(recipe, folder, callbacks, verbose):
             initial_epoch=initial_epoch,
         )
         train_time = time.perf_counter() - start
-        stats = None if stop.signum is not None else _final_estimate(vmc, recipe, stop)
+        stats = None if stop.signum is not None else _final_estimate(vmc, recipe, stop, verbose)
         run = _training_run(vmc, recipe, history.rows, stats, (exact_energy, exact_source), out)
         run.stopped_by = stop.signum
         run.wall_time_s, run.train_time_s = time.perf_counter() - start, train_time
@@ -237,11 +238,13 @@ def _prepare_folder(recipe, folder):
     run_folder.write_json(os.path.join(folder.path, run_folder.CONFIG), config)
 
 
-def _final_estimate(vmc, recipe, stop):
+def _final_estimate(vmc, recipe, stop, verbose):
     """The final estimate of the energy, or None if a signal stopped it (then
-    `stop.signum` is set to that signal)."""
+    `stop.signum` is set to that signal); with a progress bar where `fit` has one."""
+    from kerasnqs.vmc.vmc import resolve_verbose
+
     try:
-        return vmc.estimate(recipe.eval_samples)
+        return vmc.estimate(recipe.eval_samples, progress=resolve_verbose(verbose) == 1)
     except KeyboardInterrupt:
         stop.signum = stop.last_signum or signal.SIGINT
         return None

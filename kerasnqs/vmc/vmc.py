@@ -331,7 +331,7 @@ class VMC(keras.Model):
             epochs=epochs,
             steps_per_epoch=steps_per_epoch,
             callbacks=[*(callbacks or []), guard],
-            verbose=_resolve_verbose(verbose),
+            verbose=resolve_verbose(verbose),
             initial_epoch=initial_epoch,
             shuffle=False,
         )
@@ -412,8 +412,14 @@ def _objective_gradient_loss(log_psi, centered_objective):
     return 2.0 * tf.reduce_mean(log_psi * tf.math.real(centered_objective))
 
 
-def _resolve_verbose(verbose):
-    """`fit`'s `verbose`, with `"auto"` as 1 on a terminal or in a notebook, else 2."""
+def resolve_verbose(verbose):
+    """`fit`'s `verbose`, with `"auto"` as 1 on a terminal or in a notebook, else 2.
+
+    Example:
+
+    >>> resolve_verbose(0), resolve_verbose(2)
+    (0, 2)
+    """
     if verbose != "auto":
         return verbose
     interactive = getattr(sys.stdout, "isatty", lambda: False)() or "ipykernel" in sys.modules
