@@ -128,27 +128,8 @@ def describe_model(vmc):
     """A generated description: the model and the system it was trained for."""
     from kerasnqs.recipes import describe
 
-    wavefunction, symmetric = vmc.wavefunction, ""
-    if type(wavefunction).__name__ == "SymmetricWavefunction":
-        names = [s if isinstance(s, str) else "permutation" for s in wavefunction.symmetries]
-        symmetric = f", averaged over {'+'.join(names)} (|G| = {wavefunction.order})"
-        wavefunction = wavefunction.wavefunction
-    config = wavefunction.get_config()
-    if type(wavefunction).__name__ == "RNNWavefunction":
-        cell = config["cell"].upper()
-        if config["lattice"]["name"] == "square":
-            cell = f"2D {cell}"
-        model = f"{cell} RNN wavefunction, {config['units']} units"
-        if config["depth"] > 1:
-            model += f" x {config['depth']} layers"
-        if config["phase"]:
-            model += ", with phase"
-        if config["magnetization"] is not None:
-            model += f", S^z = {config['magnetization']:g}"
-    else:
-        model = type(wavefunction).__name__
-    system = describe(vmc.hamiltonian)
-    return f"{model}{symmetric}, trained by VMC for the ground state of the {system}."
+    model, system = vmc.wavefunction.describe(), describe(vmc.hamiltonian)
+    return f"{model}, trained by VMC for the ground state of the {system}."
 
 
 def build(

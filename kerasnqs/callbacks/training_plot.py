@@ -14,7 +14,6 @@ import textwrap
 
 from kerasnqs import run_folder
 from kerasnqs.callbacks.epoch_rows import EpochRows
-from kerasnqs.recipes.system import describe
 
 
 class TrainingPlot(EpochRows):
@@ -149,28 +148,7 @@ def run_title(hamiltonian, wavefunction):
     >>> run_title(TFIM(chain, h=0.5), RNNWavefunction(chain, units=8))
     'TFIM chain n=6 open, h=0.5, J=1 | RNN (gru, 8 units)'
     """
-    return f"{describe(hamiltonian)} | {describe_wavefunction(wavefunction)}"
-
-
-def describe_wavefunction(wavefunction):
-    """A short description of a wavefunction, such as `RNN (gru, 32 units, phase)`."""
-    config = wavefunction.get_config()
-    name = type(wavefunction).__name__
-    if name == "SymmetricWavefunction":
-        inner = describe_wavefunction(wavefunction.wavefunction)
-        return f"{inner}, symmetrized over {', '.join(config['symmetries'])}"
-    if name == "MixtureWavefunction":
-        return f"mixture of {config['n_components']} components"
-    if name != "RNNWavefunction":
-        return name
-    details = [config["cell"], f"{config['units']} units"]
-    if config["depth"] != 1:
-        details.append(f"depth {config['depth']}")
-    if config["phase"]:
-        details.append("phase")
-    if config["magnetization"] is not None:
-        details.append(f"S^z={config['magnetization']:g}")
-    return f"RNN ({', '.join(details)})"
+    return f"{hamiltonian.describe()} | {wavefunction.describe(brief=True)}"
 
 
 def _draw_error(axis, steps, rows, exact_energy):

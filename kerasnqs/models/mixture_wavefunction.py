@@ -139,6 +139,27 @@ class MixtureWavefunction(Wavefunction):
         )
         return ops.take(by_step, self._site_of_step, axis=1)
 
+    def describe(self, brief=False):
+        """Returns the number of components, such as `mixture of 8 components`.
+
+        Args:
+            brief: True for the plot-title form (see `Wavefunction.describe`).
+
+        Returns:
+            A str.
+
+        Example:
+
+        >>> from kerasnqs.lattice import Chain
+        >>> MixtureWavefunction(Chain(6), n_components=3).describe()
+        'mixture of 3 product states'
+        >>> MixtureWavefunction(Chain(6), n_components=3).describe(brief=True)
+        'mixture of 3 components'
+        """
+        if brief:
+            return f"mixture of {self.n_components} components"
+        return f"mixture of {self.n_components} product states"
+
     def get_config(self):
         config = super().get_config()
         config.update({"n_components": self.n_components, "dtype": self.dtype_policy.name})

@@ -138,6 +138,46 @@ class RNNWavefunction(AutoregressiveWavefunction):
         )
         return config
 
+    def describe(self, brief=False):
+        """Returns the cell, units, depth, phase and sector of the model.
+
+        Args:
+            brief: True for the plot-title form, such as `RNN (gru, 32 units, phase)`.
+
+        Returns:
+            A str; a model on a square lattice is `2D` in the full form.
+
+        Example:
+
+        >>> from kerasnqs.lattice import Chain
+        >>> model = RNNWavefunction(Chain(6), units=8, depth=2, phase=True, magnetization=0)
+        >>> model.describe()
+        'GRU RNN wavefunction, 8 units x 2 layers, with phase, S^z = 0'
+        >>> model.describe(brief=True)
+        'RNN (gru, 8 units, depth 2, phase, S^z=0)'
+        """
+        config = self.get_config()
+        if brief:
+            details = [config["cell"], f"{config['units']} units"]
+            if config["depth"] != 1:
+                details.append(f"depth {config['depth']}")
+            if config["phase"]:
+                details.append("phase")
+            if config["magnetization"] is not None:
+                details.append(f"S^z={config['magnetization']:g}")
+            return f"RNN ({', '.join(details)})"
+        cell = config["cell"].upper()
+        if config["lattice"]["name"] == "square":
+            cell = f"2D {cell}"
+        text = f"{cell} RNN wavefunction, {config['units']} units"
+        if config["depth"] > 1:
+            text += f" x {config['depth']} layers"
+        if config["phase"]:
+            text += ", with phase"
+        if config["magnetization"] is not None:
+            text += f", S^z = {config['magnetization']:g}"
+        return text
+
     def initial_state(self, batch_size):
         """Empty (zero) windows of the spins and of every layer's hidden states."""
         size, dtype = self._path_tables.window, self.compute_dtype

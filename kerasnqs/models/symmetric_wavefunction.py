@@ -197,6 +197,32 @@ class SymmetricWavefunction(Wavefunction):
         sample = functools.partial(self._sample, n_samples)
         return self._compiled(("sample", n_samples), sample, jit_compile=True)(seed)
 
+    def describe(self, brief=False):
+        """Returns the inner model's description and the group averaged over.
+
+        Args:
+            brief: True for the plot-title form (see `Wavefunction.describe`).
+
+        Returns:
+            A str such as `GRU RNN wavefunction, 8 units, averaged over translation
+            (|G| = 6)`, or in brief `RNN (gru, 8 units), symmetrized over translation`.
+
+        Example:
+
+        >>> from kerasnqs.lattice import Chain
+        >>> from kerasnqs.models import RNNWavefunction
+        >>> model = SymmetricWavefunction(RNNWavefunction(Chain(6, pbc=True), units=8))
+        >>> model.describe()
+        'GRU RNN wavefunction, 8 units, averaged over translation (|G| = 6)'
+        >>> model.describe(brief=True)
+        'RNN (gru, 8 units), symmetrized over translation'
+        """
+        inner = self.wavefunction.describe(brief=brief)
+        names = [s if isinstance(s, str) else "permutation" for s in self.symmetries]
+        if brief:
+            return f"{inner}, symmetrized over {', '.join(names)}"
+        return f"{inner}, averaged over {'+'.join(names)} (|G| = {self.order})"
+
     def get_config(self):
         config = super().get_config()
         config.pop("lattice")  # the inner model's

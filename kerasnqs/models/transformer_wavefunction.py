@@ -175,6 +175,33 @@ class TransformerWavefunction(AutoregressiveWavefunction):
                 values[:rows] = source.numpy()[:rows]
             target.assign(values)
 
+    def describe(self, brief=False):
+        """Returns the sizes, such as `Transformer wavefunction, d_model 32, 4 heads x 2 layers`.
+
+        Args:
+            brief: True for the plot-title form, such as `Transformer (d_model 32, 4
+                heads, 2 layers)`.
+
+        Returns:
+            A str.
+
+        Example:
+
+        >>> from kerasnqs.lattice import Chain
+        >>> model = TransformerWavefunction(Chain(6), d_model=8, n_heads=2, n_layers=1)
+        >>> model.describe()
+        'Transformer wavefunction, d_model 8, 2 heads x 1 layers'
+        >>> model.describe(brief=True)
+        'Transformer (d_model 8, 2 heads, 1 layers)'
+        """
+        if brief:
+            sizes = f"d_model {self.d_model}, {self.n_heads} heads, {self.n_layers} layers"
+            return f"Transformer ({sizes})"
+        return (
+            f"Transformer wavefunction, d_model {self.d_model}, "
+            f"{self.n_heads} heads x {self.n_layers} layers"
+        )
+
     def get_config(self):
         config = super().get_config()
         config.update({"d_model": self.d_model, "n_heads": self.n_heads, "n_layers": self.n_layers})

@@ -74,6 +74,32 @@ class Wavefunction(keras.Model):
         """True when `log_psi` is complex (the state carries a phase)."""
         return False
 
+    def describe(self, brief=False):
+        """Returns a short human description of the model.
+
+        Subclasses that know their structure override it; the base class gives the
+        class name. The full form is the one stored in zoo metadata, the brief form the
+        one in plot titles.
+
+        Args:
+            brief: True for the compact form of plot titles, such as
+                `RNN (gru, 32 units)`; False (default) for a phrase such as
+                `GRU RNN wavefunction, 32 units`.
+
+        Returns:
+            A str.
+
+        Example:
+
+        >>> from kerasnqs.lattice import Chain
+        >>> from kerasnqs.models import RNNWavefunction
+        >>> RNNWavefunction(Chain(6), units=8).describe()
+        'GRU RNN wavefunction, 8 units'
+        >>> RNNWavefunction(Chain(6), units=8).describe(brief=True)
+        'RNN (gru, 8 units)'
+        """
+        return type(self).__name__
+
     def log_prob(self, configs):
         """Returns `log P(sigma)` for a batch of configurations, shape `(batch,)`."""
         raise NotImplementedError

@@ -370,6 +370,22 @@ class PauliSum:
     def __hash__(self):
         return hash((type(self).__name__, self.n_sites, frozenset(self._terms.items())))
 
+    def describe(self):
+        """Returns a short human description: the number of sites and of terms.
+
+        `SpinModel`s say which model, lattice and couplings instead.
+
+        Returns:
+            A str.
+
+        Example:
+
+        >>> PauliSum.parse(4, "2 X0 Z3 - 0.5 Y1 Y2").describe()
+        'Pauli sum on 4 sites, 2 terms'
+        """
+        terms = len(self.terms)
+        return f"Pauli sum on {self.n_sites} sites, {terms} term{'s' if terms != 1 else ''}"
+
     def __repr__(self):
         terms = self.terms
         shown = repr(terms) if len(terms) <= 6 else f"[{terms[0]!r}, ... {len(terms)} terms]"

@@ -35,6 +35,30 @@ class SpinModel(PauliSum):
             ) from None
         super().__init__(self.lattice.n_sites, terms)
 
+    def describe(self):
+        """Returns the model, its lattice and couplings, such as `TFIM chain n=20 open, h=1, J=1`.
+
+        Returns:
+            A str.
+
+        Example:
+
+        >>> from kerasnqs.lattice import Chain
+        >>> from kerasnqs.operators import TFIM
+        >>> TFIM(Chain(20), h=1.0).describe()
+        'TFIM chain n=20 open, h=1, J=1'
+        """
+        config = self.lattice.get_config()
+        boundary = "periodic" if self.lattice.pbc else "open"
+        if config["name"] == "chain":
+            where = f"chain n={config['n']} {boundary}"
+        else:
+            where = f"square {config['lx']}x{config['ly']} {boundary}"
+        values = [f"{key}={getattr(self, key):.12g}" for key in self.couplings]
+        if getattr(self, "marshall_sign", False):
+            values.append("Marshall sign")
+        return f"{self.title} {where}, {', '.join(values)}"
+
     def __eq__(self, other):
         return type(self) is type(other) and self.get_config() == other.get_config()
 

@@ -216,23 +216,15 @@ def _check_choice(name, value, choices):
 def describe(operator):
     """Returns a short description such as `TFIM chain n=20 open, h=1, J=1`.
 
-    An operator that is not one of the named models is described by its `repr`.
+    The description is the operator's own `describe()` (see
+    `kerasnqs.operators.PauliSum.describe`); anything without one is described by its
+    `repr`.
 
     Example:
 
     >>> describe(build_system({"system": "tfim", "size": 20})[1])
     'TFIM chain n=20 open, h=1, J=1'
     """
-    if not isinstance(operator, tuple(SPIN_MODELS.values())):
+    if not hasattr(operator, "describe"):
         return repr(operator)
-    lattice = operator.lattice
-    config = lattice.get_config()
-    boundary = "periodic" if lattice.pbc else "open"
-    if config["name"] == "chain":
-        where = f"chain n={config['n']} {boundary}"
-    else:
-        where = f"square {config['lx']}x{config['ly']} {boundary}"
-    values = [f"{key}={getattr(operator, key):.12g}" for key in operator.couplings]
-    if getattr(operator, "marshall_sign", False):
-        values.append("Marshall sign")
-    return f"{operator.title} {where}, {', '.join(values)}"
+    return operator.describe()
