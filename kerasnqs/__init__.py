@@ -30,6 +30,7 @@ _SUBPACKAGES = (
     "observables",
     "operators",
     "recipes",
+    "stats",
     "training",
     "vmc",
     "zoo",

@@ -7,7 +7,7 @@ import types
 import pytest
 
 import kerasnqs
-from kerasnqs.vmc.statistics import Stats
+from kerasnqs.stats import Stats
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 EXACT = -25.10779711  # the open TFIM chain of 20 sites at h = 1 (free fermions)

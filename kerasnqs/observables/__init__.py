@@ -1,7 +1,7 @@
 """Observables from exact samples: correlations, structure factors, Rényi-2 entropies.
 
 Each function draws one set of exact samples (two for `renyi2`) and returns a
-`kerasnqs.vmc.Stats` with error bars; `kerasnqs.exact` holds the exact counterparts
+`kerasnqs.stats.Stats` with error bars; `kerasnqs.exact` holds the exact counterparts
 for small systems (`correlation_matrix`, `renyi2_entropy`). Several operators given as
 `PauliSum`s are estimated from one sample set by `kerasnqs.estimate` with a dict.
 """

@@ -15,8 +15,8 @@ import numpy as np
 from kerasnqs.exact.vector_observables import check_axis
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.observables import sample_batches as batches_lib
+from kerasnqs.stats import Stats, statistics
 from kerasnqs.vmc.estimate import _check_argument_order
-from kerasnqs.vmc.statistics import Stats, statistics
 
 N_BLOCKS = 20
 """Blocks of samples for the jackknife errors of connected correlations."""
@@ -53,7 +53,7 @@ def correlations(
         memory_budget: bytes or a size such as `"2GB"`; `None` for 1 GiB.
 
     Returns:
-        A `kerasnqs.vmc.Stats` whose `mean`, `error_of_mean` and `variance` are
+        A `kerasnqs.stats.Stats` whose `mean`, `error_of_mean` and `variance` are
         symmetric float64 arrays `(n, n)`; the diagonal of a plain correlation is 1 with
         no error. `kerasnqs.exact.correlation_matrix` is the exact counterpart.
 
@@ -136,7 +136,7 @@ def structure_factor(
         memory_budget: bytes or a size such as `"2GB"`; `None` for 1 GiB.
 
     Returns:
-        A `kerasnqs.vmc.Stats` whose `mean`, `error_of_mean` and `variance` are float64
+        A `kerasnqs.stats.Stats` whose `mean`, `error_of_mean` and `variance` are float64
         arrays `(n_q,)`, in the order of `momenta`.
 
     Example:
@@ -180,7 +180,7 @@ def staggered_magnetization(wavefunction, axis="z", n_samples=10000, seed=0, mem
         memory_budget: bytes or a size such as `"2GB"`; `None` for 1 GiB.
 
     Returns:
-        A `kerasnqs.vmc.Stats` of floats.
+        A `kerasnqs.stats.Stats` of floats.
 
     Example:
 

@@ -8,8 +8,8 @@ from kerasnqs import seeds
 from kerasnqs.exact.vector_observables import check_region
 from kerasnqs.observables import sample_batches as batches_lib
 from kerasnqs.observables.correlations import _amplitude_ratios
+from kerasnqs.stats import Stats, statistics
 from kerasnqs.vmc.estimate import _check_argument_order
-from kerasnqs.vmc.statistics import Stats, statistics
 
 
 def renyi2(wavefunction, region, n_samples=10000, seed=0):
@@ -48,7 +48,7 @@ def renyi2(wavefunction, region, n_samples=10000, seed=0):
             Defaults to 0.
 
     Returns:
-        A `kerasnqs.vmc.Stats` of floats. `kerasnqs.exact.renyi2_entropy` is the exact
+        A `kerasnqs.stats.Stats` of floats. `kerasnqs.exact.renyi2_entropy` is the exact
         counterpart.
 
     Example:

@@ -22,7 +22,7 @@ class TrainingRun:
         recipe: the `kerasnqs.Recipe` trained.
         history: one dict per epoch: `epoch`, `step` and the epoch's mean metrics
             (`energy`, `energy_error`, `variance`, ...), as in `history.csv`.
-        energy: the final estimate (`kerasnqs.vmc.Stats`, from `recipe.eval_samples`
+        energy: the final estimate (`kerasnqs.stats.Stats`, from `recipe.eval_samples`
             samples), or None if the run was interrupted.
         exact_energy: the exact ground-state energy, or None where none is known.
         exact_source: how it was found (free fermions, Lanczos, ...) or why there is none.

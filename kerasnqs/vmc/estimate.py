@@ -8,9 +8,9 @@ import tensorflow as tf
 
 from kerasnqs import seeds, validation
 from kerasnqs.models.wavefunction import Wavefunction
+from kerasnqs.stats import statistics
 from kerasnqs.vmc import memory_budget as budget_lib
 from kerasnqs.vmc.local_estimator import local_values
-from kerasnqs.vmc.statistics import statistics
 
 
 def estimate(
@@ -73,7 +73,7 @@ def estimate(
             Defaults to False.
 
     Returns:
-        For one operator, a `kerasnqs.vmc.Stats` with `mean`, `error_of_mean`,
+        For one operator, a `kerasnqs.stats.Stats` with `mean`, `error_of_mean`,
         `variance` and `n_samples`; for a dict or a list, a dict (same keys) or a list
         (same order) of `Stats`. With `covariance=True`, a pair `(result, matrix)` where
         `matrix` is the `(K, K)` numpy covariance of the means of the `K` operators, in

@@ -31,7 +31,7 @@ larger chunks were never faster in `benchmarks/memory.py` (they leave the CPU ca
 BYTES_PER_ESTIMATED_SAMPLE = 64
 """The memory an estimate keeps per sample until its statistics: the local value of each
 batch and their concatenation, and the float64 or complex128 deviations and squares of
-`kerasnqs.vmc.statistics`, counted as 16 bytes each."""
+`kerasnqs.stats.statistics`, counted as 16 bytes each."""
 
 _UNITS = {"": 1, "B": 1, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 _BINARY_UNITS = {"KI": 1024, "MI": 1024**2, "GI": 1024**3, "TI": 1024**4}

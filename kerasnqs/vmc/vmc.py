@@ -356,7 +356,7 @@ class VMC(keras.Model):
             progress: show a progress bar over the samples (one device only).
 
         Returns:
-            A `kerasnqs.vmc.Stats` with `mean`, `error_of_mean` and `variance`; a dict or
+            A `kerasnqs.stats.Stats` with `mean`, `error_of_mean` and `variance`; a dict or
             list of them for a dict or list of operators; as `kerasnqs.estimate`.
             Under a distribution strategy, the samples are split across its replicas
             (`n_samples` must be a multiple of their number).

@@ -25,7 +25,7 @@ import numpy as np
 from kerasnqs import operators
 from kerasnqs.exact import relative_error
 from kerasnqs.models.wavefunction import Wavefunction
-from kerasnqs.vmc.statistics import Stats
+from kerasnqs.stats import Stats
 from kerasnqs.zoo import metadata as metadata_lib
 from kerasnqs.zoo.metadata import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE
 from kerasnqs.zoo.registry import METADATA_FILE, find
@@ -117,7 +117,7 @@ def save(
         hamiltonian: the `kerasnqs.operators.PauliSum` it was trained for.
         path: the folder to write; its parent must exist.
         description: one or two sentences saying what the model is.
-        energy: the estimate of the energy, a `kerasnqs.vmc.Stats` or a dict with
+        energy: the estimate of the energy, a `kerasnqs.stats.Stats` or a dict with
             `mean`, `error_of_mean`, `variance` and `n_samples`.
         exact_energy: the exact or reference ground-state energy, or `None`.
         exact_source: where `exact_energy` comes from (e.g. `"free fermions"`).
