@@ -64,6 +64,57 @@ def fold_in(seed, data):
     return tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int64), alg="philox")
 
 
+def batches(n_samples, batch_size, seed):
+    """Splits a draw of `n_samples` into batches, each with its own seed.
+
+    This is how every batched draw of kerasnqs is seeded, so that the samples depend on
+    `seed` and `batch_size` only: batch `k` has `batch_size` samples (the last fewer) and
+    the seed `fold_in(as_seed(seed), k)`.
+
+    Args:
+        n_samples: the number of samples in all, an int >= 0.
+        batch_size: the samples per batch, an int >= 1.
+        seed: a seed (see `as_seed`).
+
+    Returns:
+        An iterator of `(n, batch_seed)`: the number of samples of the batch and its
+        seed (see `seeded_batches`).
+
+    Example:
+
+    >>> from kerasnqs.seeds import batches
+    >>> [n for n, _ in batches(10, 4, seed=0)]
+    [4, 4, 2]
+    """
+    sizes = [min(batch_size, n_samples - start) for start in range(0, n_samples, batch_size)]
+    return seeded_batches(sizes, seed)
+
+
+def seeded_batches(sizes, seed):
+    """Gives batch `k` of `sizes[k]` samples the seed `fold_in(as_seed(seed), k)`.
+
+    The rule of `batches`, for batches of any given sizes (such as the shards of one
+    autoregressive draw).
+
+    Args:
+        sizes: the number of samples of each batch, a sequence of ints.
+        seed: a seed (see `as_seed`).
+
+    Yields:
+        `(n, batch_seed)`: the number of samples of the batch and its seed.
+
+    Example:
+
+    >>> from kerasnqs.seeds import as_seed, fold_in, seeded_batches
+    >>> [(n, s.numpy().tolist() == fold_in(as_seed(3), 1).numpy().tolist())
+    ...  for n, s in seeded_batches([5, 2], 3)]
+    [(5, False), (2, True)]
+    """
+    base_seed = as_seed(seed)
+    for batch, n in enumerate(sizes):
+        yield n, fold_in(base_seed, batch)
+
+
 def tfp_seed(seed):
     """Returns `seed` as the stateless seed TensorFlow Probability takes, an int32 pair.
 

@@ -339,13 +339,16 @@ class AutoregressiveWavefunction(Wavefunction):
         return configs, self._combine(carry.log_prob, carry.phase)
 
     def _sample_in_shards(self, sizes, compile_shards, seed):
-        """Draws shard `i` of `sizes[i]` samples with the seed `fold_in(seed, i)`; joins them."""
+        """Draws shard `i` of `sizes[i]` samples with the seed `fold_in(seed, i)`; joins them.
+
+        The seeds are those of `kerasnqs.seeds.seeded_batches`.
+        """
         configs, log_psi = [], []
-        for index, size in enumerate(sizes):
+        for size, shard_seed in seeds.seeded_batches(sizes, seed):
             draw = functools.partial(self._sample, size)
             if compile_shards:  # the cache entry of `sample(size)` itself
                 draw = self._cached_function(("sample", size), draw, JIT_COMPILE_SAMPLING)
-            shard_configs, shard_log_psi = draw(seeds.fold_in(seed, index))
+            shard_configs, shard_log_psi = draw(shard_seed)
             configs.append(shard_configs)
             log_psi.append(shard_log_psi)
         return ops.concatenate(configs, axis=0), ops.concatenate(log_psi, axis=0)

@@ -34,11 +34,9 @@ def samples_per_call(wavefunction, n_connected, n_samples, memory_budget):
 def sample_batches(wavefunction, n_samples, seed, batch_size):
     """Yields `(configs, log_psi)` numpy arrays of `batch_size` samples (the last fewer).
 
-    Batch `k` uses the seed `fold_in(as_seed(seed), k)`, so the samples depend on `seed`
-    and `batch_size` only.
+    Batch `k` uses the seed `fold_in(as_seed(seed), k)` (see `kerasnqs.seeds.batches`),
+    so the samples depend on `seed` and `batch_size` only.
     """
-    base_seed = seeds.as_seed(seed)
-    for batch, start in enumerate(range(0, n_samples, batch_size)):
-        n = min(batch_size, n_samples - start)
-        configs, log_psi = wavefunction.sample(n, seeds.fold_in(base_seed, batch))
+    for n, batch_seed in seeds.batches(n_samples, batch_size, seed):
+        configs, log_psi = wavefunction.sample(n, batch_seed)
         yield np.asarray(configs), np.asarray(log_psi)

@@ -108,14 +108,13 @@ def estimate(
     sample_local_values = compiled_sampler(
         wavefunction, operator_list, batch_size, chunk_size, memory_budget, jit_compile
     )
-    base_seed = seeds.as_seed(seed)
     bar = keras.utils.Progbar(n_samples, unit_name="sample") if progress else None
-    batches = []
-    for batch, start in enumerate(range(0, n_samples, batch_size)):
-        n = min(batch_size, n_samples - start)
-        batches.append([v.numpy() for v in sample_local_values(n, seeds.fold_in(base_seed, batch))])
+    batches, done = [], 0
+    for n, batch_seed in seeds.batches(n_samples, batch_size, seed):
+        batches.append([v.numpy() for v in sample_local_values(n, batch_seed)])
+        done += n
         if bar is not None:
-            bar.update(start + n)
+            bar.update(done)
     return estimates_of(operators, batches, covariance)
 
 
