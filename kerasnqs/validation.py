@@ -83,13 +83,25 @@ def integer(name, value, minimum=1):
     return int(value)
 
 
-def sample_count(name, value):
-    """Returns a number of samples of an estimate as an int, or raises a `ValueError`.
+def sample_count(name, value, minimum=2):
+    """Returns a number of samples as an int, or raises a `ValueError` naming `name`.
+
+    The one check of `n_samples` (and of the command's `--samples`) in kerasnqs. An
+    estimate needs two samples at least, since one sample has no error bar; a draw of
+    samples (`Wavefunction.sample`) needs one.
 
     Args:
         name: the argument's name (`n_samples`), or a command-line flag (`--samples`).
-        value: the user's value; an integer (not a bool) >= 2, since one sample has no
-            error bar.
+        value: the user's value; an integer (not a bool) >= `minimum`.
+        minimum: 2 (default) for an estimate, 1 for a draw.
+
+    Returns:
+        The value as a Python int.
+
+    Raises:
+        ValueError: "`n_samples` must be an integer >= 2 (the error of the mean needs at
+            least two samples), got 1." for an estimate; "`n_samples` must be a Python
+            int >= 1, got 0." for a draw.
 
     Example:
 
@@ -97,13 +109,20 @@ def sample_count(name, value):
     Traceback (most recent call last):
     ...
     ValueError: `n_samples` must be an integer >= 2 (the error of the mean needs at least two samples), got 1.
+    >>> sample_count("n_samples", 0, minimum=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: `n_samples` must be a Python int >= 1, got 0.
     """  # noqa: E501
-    if not is_integer(value, minimum=2):
-        raise ValueError(
-            f"{_named(name)} must be an integer >= 2 (the error of the mean needs at least "
-            f"two samples), got {value!r}."
-        )
-    return int(value)
+    if is_integer(value, minimum=minimum):
+        return int(value)
+    if minimum < 2:
+        shown = int(value) if is_integer(value) else repr(value)
+        raise ValueError(f"{_named(name)} must be a Python int >= {minimum}, got {shown}.")
+    raise ValueError(
+        f"{_named(name)} must be an integer >= {minimum} (the error of the mean needs at least "
+        f"two samples), got {value!r}."
+    )
 
 
 def seed(name, value):

@@ -116,7 +116,7 @@ class MixtureWavefunction(Wavefunction):
             `(configs, log_psi)`: int32 `(n_samples, n_sites)` in site order, and
             `(n_samples,)` in the model's dtype.
         """
-        n_samples = validate_size("n_samples", n_samples, minimum=1)
+        n_samples = self._validate_n_samples(n_samples)
         distribution = self.distribution()
         configs = distribution.sample(n_samples, seed=_as_tfp_seed(seed))
         return configs, 0.5 * distribution.log_prob(configs)

@@ -1,13 +1,11 @@
 """The interface every normalized, exactly sampleable wavefunction implements."""
 
-import numbers
-
 import keras
 import numpy as np
 from keras import ops
 
 from kerasnqs import lattice as lattice_lib
-from kerasnqs import spins
+from kerasnqs import spins, validation
 from kerasnqs.models import autoregressive_loops as loops
 
 DTYPES = ("float32", "float64")
@@ -145,12 +143,8 @@ class Wavefunction(keras.Model):
 
     @staticmethod
     def _validate_n_samples(n_samples):
-        """Returns `n_samples` as an int, or a `ValueError` unless it is a Python int >= 1."""
-        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
-            raise ValueError(f"`n_samples` must be a Python int >= 1, got {n_samples!r}.")
-        if n_samples < 1:
-            raise ValueError(f"`n_samples` must be a Python int >= 1, got {n_samples}.")
-        return int(n_samples)
+        """Returns `n_samples` as an int, or a `ValueError` unless it is an int >= 1."""
+        return validation.sample_count("n_samples", n_samples, minimum=1)
 
     def _compiled(self, key, fn, jit_compile=False):
         """Returns `fn`, or when executing eagerly a `tf.function` of it cached under `key`.

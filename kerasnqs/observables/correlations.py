@@ -12,6 +12,7 @@ parts (for a complex wavefunction the imaginary parts average to zero).
 
 import numpy as np
 
+from kerasnqs import validation
 from kerasnqs.exact.vector_observables import check_axis
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.observables import sample_batches as batches_lib
@@ -320,7 +321,7 @@ def _symmetric(values, pairs, n, diagonal):
 
 def _check_arguments(wavefunction, axis, n_samples):
     _check_argument_order(wavefunction, None)
-    batches_lib.check_n_samples(n_samples)
+    validation.sample_count("n_samples", n_samples)
     return check_axis(axis)
 
 

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from kerasnqs import seeds
+from kerasnqs import seeds, validation
 from kerasnqs.exact.vector_observables import check_region
 from kerasnqs.observables import sample_batches as batches_lib
 from kerasnqs.observables.correlations import _amplitude_ratios
@@ -62,7 +62,7 @@ def renyi2(wavefunction, region, n_samples=10000, seed=0):
     True
     """
     _check_argument_order(wavefunction, None)
-    n_samples = batches_lib.check_n_samples(n_samples)
+    n_samples = validation.sample_count("n_samples", n_samples)
     region = np.asarray(check_region(region, wavefunction.n_sites), dtype=np.int64)
     swap = swap_estimator_values(wavefunction, region, n_samples, seed)
     trace = statistics(swap)

@@ -6,17 +6,6 @@ from kerasnqs import seeds
 from kerasnqs.vmc import memory_budget as budget_lib
 
 
-def check_n_samples(n_samples, minimum=2):
-    """Returns `n_samples` as an int, or raises a `ValueError` naming it."""
-    integer = isinstance(n_samples, int | np.integer) and not isinstance(n_samples, bool)
-    if not integer or n_samples < minimum:
-        raise ValueError(
-            f"`n_samples` must be an integer >= {minimum} (the error of the mean needs at "
-            f"least two samples), got {n_samples!r}."
-        )
-    return int(n_samples)
-
-
 def samples_per_call(wavefunction, n_connected, n_samples, memory_budget):
     """The samples evaluated per call when each needs `n_connected` amplitudes.
 
