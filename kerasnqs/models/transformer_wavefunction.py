@@ -190,17 +190,15 @@ class TransformerWavefunction(AutoregressiveWavefunction):
         >>> from kerasnqs.lattice import Chain
         >>> model = TransformerWavefunction(Chain(6), d_model=8, n_heads=2, n_layers=1)
         >>> model.describe()
-        'Transformer wavefunction, d_model 8, 2 heads x 1 layers'
+        'Transformer wavefunction, d_model 8, 2 heads x 1 layer'
         >>> model.describe(brief=True)
-        'Transformer (d_model 8, 2 heads, 1 layers)'
+        'Transformer (d_model 8, 2 heads, 1 layer)'
         """
+        heads = f"{self.n_heads} head{'s' if self.n_heads != 1 else ''}"
+        layers = f"{self.n_layers} layer{'s' if self.n_layers != 1 else ''}"
         if brief:
-            sizes = f"d_model {self.d_model}, {self.n_heads} heads, {self.n_layers} layers"
-            return f"Transformer ({sizes})"
-        return (
-            f"Transformer wavefunction, d_model {self.d_model}, "
-            f"{self.n_heads} heads x {self.n_layers} layers"
-        )
+            return f"Transformer (d_model {self.d_model}, {heads}, {layers})"
+        return f"Transformer wavefunction, d_model {self.d_model}, {heads} x {layers}"
 
     def get_config(self):
         config = super().get_config()
