@@ -373,7 +373,7 @@ class PauliSum:
     def describe(self):
         """Returns a short human description: the number of sites and of terms.
 
-        `SpinModel`s say which model, lattice and couplings instead.
+        A `SpinModel` says which model, lattice and couplings instead.
 
         Returns:
             A str.
