@@ -269,7 +269,7 @@ def variational_energy(wavefunction, hamiltonian):
     without one), as `kerasnqs.exact.expectation` sums them.
     """
     from kerasnqs.exact import expectation
-    from kerasnqs.operators import basis
+    from kerasnqs.hilbert import basis
 
     if basis.sector_size(wavefunction.n_sites, wavefunction.magnetization) > FULL_SUM_LIMIT:
         return None
@@ -317,10 +317,13 @@ def child_command(method, recipe, seconds, eval_samples, overrides=None):
 def exact_energy(recipe):
     """Returns `(energy, source)` for a row, from `kerasnqs.exact.reference_energy`."""
     from kerasnqs.exact import reference_energy
+    from kerasnqs.hilbert import SpinHalf
     from kerasnqs.recipes import build_system
 
     _, hamiltonian = build_system(recipe)
-    return reference_energy(hamiltonian, system_keys(recipe)["magnetization"])
+    return reference_energy(
+        hamiltonian, SpinHalf(hamiltonian.n_sites, system_keys(recipe)["magnetization"])
+    )
 
 
 def table_header():

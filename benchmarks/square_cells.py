@@ -105,7 +105,7 @@ def train(hamiltonian, exact, cell, units, seconds, eval_samples, seed):
 
     import kerasnqs
     from kerasnqs.exact import expectation, relative_error
-    from kerasnqs.operators import basis
+    from kerasnqs.hilbert import basis
 
     keras.utils.set_random_seed(seed)
     model = build_model(hamiltonian.lattice, cell, units)

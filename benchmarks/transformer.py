@@ -30,6 +30,7 @@ import timing  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 import kerasnqs  # noqa: E402
 from kerasnqs.exact import reference_energy  # noqa: E402
+from kerasnqs.hilbert import SpinHalf  # noqa: E402
 from kerasnqs.lattice import Chain  # noqa: E402
 from kerasnqs.models import RNNWavefunction, TransformerWavefunction  # noqa: E402
 from kerasnqs.operators import TFIM, Heisenberg  # noqa: E402
@@ -99,7 +100,7 @@ def bench_equal_time(budget, systems, sr, kinds):
     """
     for system in systems:
         hamiltonian, magnetization = SYSTEMS[system]()
-        exact, _ = reference_energy(hamiltonian, magnetization)
+        exact, _ = reference_energy(hamiltonian, SpinHalf(hamiltonian.n_sites, magnetization))
         for label, model in models(hamiltonian.lattice, magnetization):
             if label.split()[0] not in kinds:
                 continue

@@ -1,7 +1,8 @@
 """kerasnqs: autoregressive neural-network quantum states in TensorFlow and Keras.
 
-The subpackages follow the data flow of a calculation: `lattice` -> `operators` (with
-`exact` references); `lattice` -> `models` (built from `layers`); models and operators
+The subpackages follow the data flow of a calculation: `lattice` and `hilbert` (the
+spins and their sector) -> `operators` (with `exact` references) and -> `models` (built
+from `layers`); models and operators
 -> `vmc` (training and estimates); `zoo` wraps saved models. A `Recipe` (`recipes`)
 names a whole run, and `train(recipe)` (`training`, with the `callbacks`) runs it.
 
@@ -24,6 +25,7 @@ _SUBPACKAGES = (
     "callbacks",
     "datasets",
     "exact",
+    "hilbert",
     "lattice",
     "layers",
     "models",

@@ -13,6 +13,7 @@ from kerasnqs.exact import (
     tfim_chain_correlations,
     tfim_chain_energy,
 )
+from kerasnqs.hilbert import SpinHalf
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.operators import J1J2, TFIM, Heisenberg, PauliSum, sector_indices
 
@@ -85,7 +86,7 @@ def test_sector_lanczos_equals_the_lowest_energy_of_the_restricted_full_matrix(o
     for magnetization in np.arange(-n / 2, n / 2 + 1)[n // 2 - 2 : n // 2 + 2]:
         indices = sector_indices(n, magnetization)
         expected = scipy.linalg.eigvalsh(full[np.ix_(indices, indices)])[0]
-        energy = ground_state_energy(operator, magnetization=magnetization)
+        energy = ground_state_energy(operator, SpinHalf(n, magnetization))
         assert energy == pytest.approx(expected, abs=1e-9), magnetization
 
 
@@ -97,7 +98,7 @@ def test_lanczos_equals_dense_diagonalization_of_a_complex_operator():
 
 def test_heisenberg_ring_of_twenty_sites_in_the_zero_sector():
     # The full-space Lanczos (2^20 states, about 15 s) gives -8.904386529876.
-    energy = ground_state_energy(Heisenberg(Chain(20, pbc=True)), magnetization=0)
+    energy = ground_state_energy(Heisenberg(Chain(20, pbc=True)), SpinHalf(20, magnetization=0))
     assert energy == pytest.approx(-8.904386529876, abs=1e-9)
 
 
@@ -111,11 +112,12 @@ def test_ground_state_energy_returns_a_python_float():
     [
         (lambda: ground_state_energy("tfim"), "`operator`.*PauliSum"),
         (lambda: ground_state_energy(PauliSum.parse(2, "1j * X0")), "`operator`.*Hermitian"),
-        (lambda: ground_state_energy(TFIM(Chain(4), h=1.0), magnetization=0), "conserve"),
-        (lambda: ground_state_energy(Heisenberg(Chain(4)), magnetization=3), "`magnetization`"),
+        (lambda: ground_state_energy(TFIM(Chain(4), h=1.0), SpinHalf(4, 0)), "conserve"),
+        (lambda: ground_state_energy(Heisenberg(Chain(4)), 0), "`hilbert`.*SpinHalf"),
+        (lambda: ground_state_energy(Heisenberg(Chain(4)), SpinHalf(6, 0)), "`hilbert`.*6"),
         (lambda: ground_state_energy(Heisenberg(Chain(30))), "limit"),
     ],
-    ids=["not-an-operator", "not-hermitian", "no-sector", "bad-magnetization", "too-large"],
+    ids=["not-an-operator", "not-hermitian", "no-sector", "bare-number", "wrong-size", "too-large"],
 )
 def test_bad_lanczos_input_is_refused_with_a_clear_message(call, match):
     with pytest.raises(ValueError, match=match):

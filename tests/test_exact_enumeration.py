@@ -12,6 +12,7 @@ from kerasnqs.exact import (
     renyi2_entropy,
     wavefunction_vector,
 )
+from kerasnqs.hilbert import SpinHalf
 from kerasnqs.lattice import Chain
 from kerasnqs.operators import TFIM, Heisenberg, PauliSum, sector_indices
 
@@ -34,7 +35,7 @@ def test_wavefunction_vector_is_the_models_amplitudes_in_basis_order(phase):
 def test_sector_vector_is_the_full_vector_on_the_sectors_indices():
     model = make_model(Chain(6), units=4, phase=True, magnetization=1)
     full = wavefunction_vector(model)
-    sector = wavefunction_vector(model, magnetization=1)
+    sector = wavefunction_vector(model, SpinHalf(6, magnetization=1))
     np.testing.assert_allclose(sector, full[sector_indices(6, 1)], rtol=1e-5)  # float32 model
     assert len(sector) == 15
     assert np.linalg.norm(np.delete(full, sector_indices(6, 1))) == 0
@@ -88,7 +89,7 @@ def test_expectation_of_x_vanishes_in_a_sector():
         (lambda m: expectation(m, PauliSum.parse(5, "Z0")), "operator"),
         (lambda m: expectation(m, "Z0"), "operator"),
         (lambda m: expectation(PauliSum.parse(6, "Z0"), m), "wavefunction"),
-        (lambda m: wavefunction_vector(m, magnetization=0.25), "magnetization"),
+        (lambda m: wavefunction_vector(m, 0.25), "hilbert"),
     ],
     ids=["wrong-size", "string-operator", "swapped", "bad-sector"],
 )
@@ -117,12 +118,14 @@ def random_state(n_sites, seed=0):
     ids=["tfim-dense", "heisenberg-sector-dense", "heisenberg-sector-lanczos"],
 )
 def test_ground_state_vector_is_an_eigenvector_in_the_full_basis(operator, magnetization):
-    energy, vector = ground_state(operator, magnetization)
+    energy, vector = ground_state(operator, SpinHalf(operator.n_sites, magnetization))
     full = operator.to_sparse()
     assert vector.shape == (2**operator.n_sites,)
     assert np.linalg.norm(vector) == pytest.approx(1.0)
     np.testing.assert_allclose(full @ vector, energy * vector, atol=1e-8)
-    assert energy == pytest.approx(ground_state_energy(operator, magnetization), abs=1e-10)
+    assert energy == pytest.approx(
+        ground_state_energy(operator, SpinHalf(operator.n_sites, magnetization)), abs=1e-10
+    )
 
 
 @pytest.mark.parametrize("axis", ["x", "y", "z"])

@@ -9,6 +9,7 @@ import scipy.sparse
 import tensorflow as tf
 
 from kerasnqs import operators
+from kerasnqs.hilbert import SpinHalf
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.operators import J1J2, TFIM, Heisenberg, configs_to_indices
 
@@ -184,7 +185,9 @@ def test_marshall_sign_leaves_j2_bonds_unchanged():
 @pytest.mark.parametrize("n", [6, 8, 10, 12])
 def test_majumdar_ghosh_chain_has_energy_minus_three_n_over_eight(n):
     operator = J1J2(Chain(n, pbc=True), j2=0.5)
-    lowest = scipy.linalg.eigvalsh(operator.to_sparse(magnetization=0).toarray())[0]
+    lowest = scipy.linalg.eigvalsh(
+        operator.to_sparse(SpinHalf(operator.n_sites, magnetization=0)).toarray()
+    )[0]
     assert lowest == pytest.approx(-3 * n / 8, abs=1e-10)
 
 

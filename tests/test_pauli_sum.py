@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from kerasnqs import operators
+from kerasnqs.hilbert import SpinHalf
 from kerasnqs.operators import PauliSum, configs_to_indices, indices_to_configs
 
 PAULI = {
@@ -244,7 +245,7 @@ def test_sector_matrix_is_the_full_matrix_restricted_to_the_sector():
     full = operator.to_sparse().toarray()
     for magnetization in [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]:
         indices = operators.sector_indices(5, magnetization)
-        sector = operator.to_sparse(magnetization=magnetization).toarray()
+        sector = operator.to_sparse(SpinHalf(5, magnetization)).toarray()
         np.testing.assert_array_equal(sector, full[np.ix_(indices, indices)])
 
 
@@ -258,12 +259,12 @@ def test_sector_indices_hold_the_configurations_of_that_magnetization():
 
 def test_operator_that_flips_the_magnetization_has_no_sector():
     with pytest.raises(ValueError, match="magnetization.*conserve"):
-        PauliSum.parse(3, "X0 + Z1").to_sparse(magnetization=0.5)
+        PauliSum.parse(3, "X0 + Z1").to_sparse(SpinHalf(3, magnetization=0.5))
 
 
 def test_magnetization_must_fit_the_number_of_sites():
     with pytest.raises(ValueError, match="`magnetization`.*0.5"):
-        PauliSum.parse(4, "Z0 Z1").to_sparse(magnetization=0.5)
+        PauliSum.parse(4, "Z0 Z1").to_sparse(SpinHalf(4, magnetization=0.5))
 
 
 def test_matrix_above_the_size_limit_is_refused():

@@ -16,6 +16,7 @@ from support import (
 
 import kerasnqs
 from kerasnqs.exact import exact_energy, expectation
+from kerasnqs.hilbert import SpinHalf
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.layers import TensorizedGRUCell
 from kerasnqs.models import RNNWavefunction
@@ -213,7 +214,7 @@ def test_sr_training_lowers_the_heisenberg_energy_of_the_2x2_square():
     # 2-core CPU, mostly tracing; XLA would add about 10 s).
     square = Square(2)
     hamiltonian = Heisenberg(square, marshall_sign=True)
-    exact, _ = exact_energy(hamiltonian, magnetization=0)
+    exact, _ = exact_energy(hamiltonian, SpinHalf(hamiltonian.n_sites, magnetization=0))
     model = RNNWavefunction(square, cell="tensor-gru", units=8, magnetization=0)
     start = expectation(model, hamiltonian)
     vmc = kerasnqs.VMC(model, hamiltonian, n_samples=200, seed=1,

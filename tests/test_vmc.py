@@ -9,6 +9,7 @@ from support import all_configurations
 import kerasnqs
 from kerasnqs.exact import expectation as exact_expectation
 from kerasnqs.exact import ground_state_energy, tfim_chain_energy
+from kerasnqs.hilbert import SpinHalf
 from kerasnqs.lattice import Chain
 from kerasnqs.models import RNNWavefunction
 from kerasnqs.operators import J1J2, TFIM, Heisenberg, PauliSum
@@ -62,7 +63,7 @@ def test_heisenberg_chain_with_marshall_sign_and_zero_magnetization_reaches_1e_2
     wavefunction = RNNWavefunction(chain, units=16, magnetization=0)
     vmc, _ = trained_vmc(wavefunction, hamiltonian, steps=300, lr=1e-2)
     stats = vmc.estimate(n_samples=20000)
-    exact = ground_state_energy(hamiltonian, magnetization=0)
+    exact = ground_state_energy(hamiltonian, SpinHalf(hamiltonian.n_sites, magnetization=0))
     assert abs(stats.mean - exact) / abs(exact) <= 1e-2
 
 

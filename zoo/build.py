@@ -165,7 +165,7 @@ def save_run(recipe_path, vmc, recipe, summary, path, name, description=None, ov
     from kerasnqs import zoo
     from kerasnqs.exact import reference_energy
 
-    exact_energy, exact_source = reference_energy(vmc.hamiltonian, recipe.magnetization)
+    exact_energy, exact_source = reference_energy(vmc.hamiltonian, vmc.wavefunction.hilbert)
     energy = {
         "mean": summary["energy"],
         "error_of_mean": summary["energy_error_of_mean"],

@@ -82,8 +82,7 @@ def run(args):
         progress=sys.stdout.isatty(),
     )
     if metadata is None:
-        magnetization = getattr(wavefunction, "magnetization", None)
-        exact, _ = reference_energy(hamiltonian, magnetization)
+        exact, _ = reference_energy(hamiltonian, wavefunction.hilbert)
     else:
         exact = metadata["exact_energy"]
     error = None if exact is None else relative_error(stats.mean.real, exact)

@@ -7,6 +7,7 @@ diagonalized by Lanczos (see `kerasnqs.exact.exact_energy`), within the size lim
 
 from kerasnqs.cli import system_args
 from kerasnqs.exact import exact_energy
+from kerasnqs.hilbert import SpinHalf
 from kerasnqs.recipes.system import build_system, describe, system_config
 
 
@@ -25,6 +26,6 @@ def add_parser(subparsers):
 def run(args):
     """Computes and prints the exact ground-state energy of the system in `args`."""
     _, operator = build_system(args)
-    magnetization = system_config(args)["magnetization"]
-    energy, method = exact_energy(operator, magnetization)
+    hilbert = SpinHalf(operator.n_sites, system_config(args)["magnetization"])
+    energy, method = exact_energy(operator, hilbert)
     print(f"exact ground-state energy: {energy:.12g}  ({method}, {describe(operator)})")

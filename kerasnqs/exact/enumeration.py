@@ -1,22 +1,24 @@
 """Exact properties of a wavefunction by enumerating its configurations.
 
 On small systems every amplitude of a model can be listed: `wavefunction_vector` gives
-the normalized state vector in the basis order of `kerasnqs.operators.basis`, and
+the normalized state vector in the basis order of `kerasnqs.hilbert.basis`, and
 `expectation` the exact `<psi|O|psi>` that Monte Carlo estimates are checked against.
 """
 
 import numpy as np
 
-from kerasnqs.operators import MAX_DIMENSION, PauliSum, basis
+from kerasnqs import hilbert as hilbert_lib
+from kerasnqs.hilbert import basis
+from kerasnqs.operators import MAX_DIMENSION, PauliSum
 
 _BATCH = 2**14
 """Configurations evaluated per call of `log_psi`."""
 
 
-def wavefunction_vector(wavefunction, magnetization=None):
+def wavefunction_vector(wavefunction, hilbert=None):
     """Returns the normalized state vector of a wavefunction, by enumeration.
 
-    Every configuration of the space (or of the sector `magnetization`) is evaluated with
+    Every configuration of the space `hilbert` (the whole space, or a sector) is evaluated with
     `wavefunction.log_psi`, in batches; the vector `psi(sigma) = exp(log_psi(sigma))` is
     then divided by its norm, which removes the rounding of the model's normalization
     (and, in a sector the model is not confined to, gives the normalized projection).
@@ -24,10 +26,10 @@ def wavefunction_vector(wavefunction, magnetization=None):
     Args:
         wavefunction: a `kerasnqs.models.Wavefunction` (anything with `n_sites` and
             `log_psi`).
-        magnetization: `None` (the default) for all `2^n_sites` configurations in basis
+        hilbert: `None` (the default) for all `2^n_sites` configurations in basis
             order (configurations outside the model's sector, if it has one, get 0); or
-            a total `S^z`, for the configurations of that sector in the order of
-            `kerasnqs.operators.sector_indices(n_sites, magnetization)`.
+            a `kerasnqs.hilbert.SpinHalf`, for its configurations in the order of
+            `hilbert.indices()` (`wavefunction.hilbert` gives the model's own sector).
 
     Returns:
         A complex128 numpy array of unit norm, of length `2^n_sites` or the sector size.
@@ -45,11 +47,12 @@ def wavefunction_vector(wavefunction, magnetization=None):
     >>> psi = wavefunction_vector(model)
     >>> psi.shape, round(float(np.linalg.norm(psi)), 12)
     ((16,), 1.0)
-    >>> wavefunction_vector(model, magnetization=0).shape
+    >>> wavefunction_vector(model, model.hilbert).shape
     (6,)
     """
     n_sites = _n_sites(wavefunction)
-    indices = _enumerated_indices(n_sites, magnetization)
+    hilbert = hilbert_lib.resolve(hilbert, n_sites)
+    indices = _enumerated_indices(hilbert)
     psi = np.empty(len(indices), dtype=np.complex128)
     for start in range(0, len(indices), _BATCH):
         configs = basis.indices_to_configs(indices[start : start + _BATCH], n_sites)
@@ -59,7 +62,7 @@ def wavefunction_vector(wavefunction, magnetization=None):
     if not np.isfinite(norm) or norm == 0:
         raise ValueError(
             f"`wavefunction` has no finite, nonzero amplitude on the {len(indices)} "
-            f"configurations enumerated (magnetization={magnetization!r}); norm {norm}."
+            f"configurations of {hilbert!r}; norm {norm}."
         )
     return psi / norm
 
@@ -68,10 +71,9 @@ def expectation(wavefunction, operator):
     """Returns `<psi|O|psi>` exactly, by enumerating the wavefunction's amplitudes.
 
     The reference a Monte Carlo estimate (`kerasnqs.estimate`) converges to. When the
-    wavefunction lives in a magnetization sector (its `magnetization` attribute is not
-    `None`) and the operator conserves `S^z`, both the vector and the matrix
-    (`operator.to_sparse(magnetization)`) are restricted to the sector; otherwise the
-    full space is used.
+    wavefunction lives in a magnetization sector (its `hilbert` is a sector) and the
+    operator conserves `S^z`, both the vector and the matrix (`operator.to_sparse`) are
+    restricted to the sector; otherwise the whole space is used.
 
     Mathematical details: `<O> = sum_{sigma, sigma'} psi(sigma)^* O[sigma, sigma']
     psi(sigma')` with `psi` from `wavefunction_vector` (normalized).
@@ -102,11 +104,11 @@ def expectation(wavefunction, operator):
         raise ValueError(
             f"`operator` must act on the wavefunction's {n_sites} sites, got {operator.n_sites}."
         )
-    magnetization = getattr(wavefunction, "magnetization", None)
+    hilbert = getattr(wavefunction, "hilbert", None)
     if not operator.conserves_magnetization:
-        magnetization = None
-    psi = wavefunction_vector(wavefunction, magnetization)
-    value = np.vdot(psi, operator.to_sparse(magnetization) @ psi)
+        hilbert = None
+    psi = wavefunction_vector(wavefunction, hilbert)
+    value = np.vdot(psi, operator.to_sparse(hilbert) @ psi)
     return float(value.real) if operator.is_hermitian else complex(value)
 
 
@@ -120,15 +122,12 @@ def _n_sites(wavefunction):
     return n_sites
 
 
-def _enumerated_indices(n_sites, magnetization):
-    """The basis indices to enumerate: all, or the sector's; checked against the limit."""
-    dimension = basis.sector_size(n_sites, magnetization)
-    if dimension > MAX_DIMENSION:
+def _enumerated_indices(hilbert):
+    """The basis indices of `hilbert` to enumerate, checked against the limit."""
+    if hilbert.size > MAX_DIMENSION:
         raise ValueError(
-            f"`wavefunction` has {dimension:,} configurations to enumerate "
-            f"({n_sites} sites, magnetization={magnetization!r}), above the limit of "
-            f"{MAX_DIMENSION:,}; use a magnetization sector or fewer sites."
+            f"`wavefunction` has {hilbert.size:,} configurations to enumerate "
+            f"({hilbert!r}), above the limit of {MAX_DIMENSION:,}; use a magnetization "
+            "sector or fewer sites."
         )
-    if magnetization is None:
-        return np.arange(dimension, dtype=np.int64)
-    return basis.sector_indices(n_sites, magnetization)
+    return hilbert.indices()

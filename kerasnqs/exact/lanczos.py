@@ -4,16 +4,17 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg
 
-from kerasnqs.operators import MAX_DIMENSION, PauliSum, sector_indices
+from kerasnqs import hilbert as hilbert_lib
+from kerasnqs.operators import MAX_DIMENSION, PauliSum
 
 DENSE_LIMIT = 256
 """Matrices up to this dimension are diagonalized densely."""
 
 
-def ground_state_energy(operator, magnetization=None):
-    """Returns the lowest eigenvalue of a Hermitian operator.
+def ground_state_energy(operator, hilbert=None):
+    """Returns the lowest eigenvalue of a Hermitian operator on a Hilbert space.
 
-    The sparse matrix comes from `operator.to_sparse(magnetization)`, so its size limit
+    The sparse matrix comes from `operator.to_sparse(hilbert)`, so its size limit
     applies (2^22 basis states, see `kerasnqs.operators.MAX_DIMENSION`); in a
     magnetization sector the full space may be larger. The implicitly restarted Lanczos
     method of ARPACK (`scipy.sparse.linalg.eigsh`, `which="SA"`) finds the eigenvalue,
@@ -22,8 +23,8 @@ def ground_state_energy(operator, magnetization=None):
 
     Args:
         operator: a Hermitian `kerasnqs.operators.PauliSum`.
-        magnetization: `None` for the full space, or the total `S^z` of the sector to
-            search; the operator must conserve `S^z`.
+        hilbert: `None` for the whole space, or a `kerasnqs.hilbert.SpinHalf` (a sector
+            of total `S^z`, which the operator must conserve).
 
     Returns:
         The ground-state energy (the total, not per site), a Python float.
@@ -31,15 +32,16 @@ def ground_state_energy(operator, magnetization=None):
     Example:
 
     >>> from kerasnqs.exact import ground_state_energy
+    >>> from kerasnqs.hilbert import SpinHalf
     >>> from kerasnqs.lattice import Chain
     >>> from kerasnqs.operators import Heisenberg
     >>> round(ground_state_energy(Heisenberg(Chain(2))), 12)
     -0.75
-    >>> round(ground_state_energy(Heisenberg(Chain(2)), magnetization=1), 12)
+    >>> round(ground_state_energy(Heisenberg(Chain(2)), SpinHalf(2, magnetization=1)), 12)
     0.25
     """
     _check_hermitian(operator)
-    matrix = operator.to_sparse(magnetization)
+    matrix = operator.to_sparse(hilbert)
     if matrix.nnz == 0:
         return 0.0
     if matrix.shape[0] <= DENSE_LIMIT:
@@ -51,22 +53,22 @@ def ground_state_energy(operator, magnetization=None):
     return float(energy)
 
 
-def ground_state(operator, magnetization=None):
+def ground_state(operator, hilbert=None):
     """Returns the ground-state energy and vector of a Hermitian operator.
 
     As `ground_state_energy` (dense `eigh` up to dimension 256, ARPACK Lanczos above),
     with the eigenvector. The vector is always in the full basis of
-    `kerasnqs.operators.basis` (length `2^n_sites`, site 0 the most significant bit),
+    `kerasnqs.hilbert.basis` (length `2^n_sites`, site 0 the most significant bit),
     also when a sector is given: the sector's amplitudes are placed at
-    `kerasnqs.operators.sector_indices(n_sites, magnetization)` and the rest is zero.
+    `hilbert.indices()` and the rest is zero.
     So `2^n_sites` must not exceed `kerasnqs.operators.MAX_DIMENSION`. The global phase
     is fixed so that the largest amplitude is real and positive. A degenerate ground
     state gives one vector of the ground space.
 
     Args:
         operator: a Hermitian `kerasnqs.operators.PauliSum`.
-        magnetization: `None` for the full space, or the total `S^z` of the sector to
-            search; the operator must conserve `S^z`.
+        hilbert: `None` for the whole space, or a `kerasnqs.hilbert.SpinHalf` (a sector
+            of total `S^z`, which the operator must conserve).
 
     Returns:
         A pair `(energy, vector)`: a Python float and a complex128 numpy array of unit
@@ -76,9 +78,10 @@ def ground_state(operator, magnetization=None):
 
     >>> import numpy as np
     >>> from kerasnqs.exact import ground_state
+    >>> from kerasnqs.hilbert import SpinHalf
     >>> from kerasnqs.lattice import Chain
     >>> from kerasnqs.operators import Heisenberg
-    >>> energy, vector = ground_state(Heisenberg(Chain(2)), magnetization=0)
+    >>> energy, vector = ground_state(Heisenberg(Chain(2)), SpinHalf(2, magnetization=0))
     >>> round(energy, 12), np.round(vector.real, 6).tolist()  # the singlet
     (-0.75, [0.0, 0.707107, -0.707107, 0.0])
     """
@@ -89,7 +92,8 @@ def ground_state(operator, magnetization=None):
             f"basis would have 2^{operator.n_sites} entries, above the limit of "
             f"{MAX_DIMENSION:,}."
         )
-    matrix = operator.to_sparse(magnetization)
+    hilbert = hilbert_lib.resolve(hilbert, operator.n_sites)
+    matrix = operator.to_sparse(hilbert)
     if matrix.shape[0] <= DENSE_LIMIT:
         energies, vectors = scipy.linalg.eigh(matrix.toarray())
         energy, vector = energies[0], vectors[:, 0]
@@ -100,10 +104,10 @@ def ground_state(operator, magnetization=None):
     vector = vector.astype(np.complex128)
     largest = vector[np.argmax(np.abs(vector))]
     vector = vector * (abs(largest) / largest) / np.linalg.norm(vector)
-    if magnetization is None:
+    if not hilbert.is_sector:
         return float(energy), vector
     full = np.zeros(2**operator.n_sites, dtype=np.complex128)
-    full[sector_indices(operator.n_sites, magnetization)] = vector
+    full[hilbert.indices()] = vector
     return float(energy), full
 
 

@@ -2,24 +2,26 @@
 
 import numpy as np
 
+from kerasnqs import hilbert as hilbert_lib
 from kerasnqs.exact.free_fermions import tfim_chain_energy
 from kerasnqs.exact.lanczos import ground_state_energy
 from kerasnqs.lattice import Chain, Square
-from kerasnqs.operators import J1J2, MAX_DIMENSION, TFIM, Heisenberg, sector_size
+from kerasnqs.operators import J1J2, MAX_DIMENSION, TFIM, Heisenberg
 
 
-def exact_energy(operator, magnetization=None):
+def exact_energy(operator, hilbert=None):
     """Returns `(energy, method)`: the exact ground-state energy and how it was found.
 
     The TFIM on a chain uses the free-fermion solution (any size). Heisenberg and J1-J2
     models are SU(2) symmetric, so every energy level has a member in the sector of
     smallest `|S^z|`; their ground state is searched there (with Lanczos), which is much
-    cheaper than the full space. Every other operator is diagonalized by Lanczos in the
-    sector `magnetization` when given, or in the full space.
+    cheaper than the full space. Every other operator is diagonalized by Lanczos on
+    `hilbert`: a sector when given one, else the whole space.
 
     Args:
         operator: a Hermitian `kerasnqs.operators.PauliSum`.
-        magnetization: `None`, or the `S^z` sector to search.
+        hilbert: `None` (the whole space) or a `kerasnqs.hilbert.SpinHalf`, for example
+            a model's `hilbert`.
 
     Returns:
         A pair `(energy, method)` of a float and a short description.
@@ -36,17 +38,18 @@ def exact_energy(operator, magnetization=None):
     >>> round(energy, 8), method
     (-3.65109341, 'Lanczos, S^z = 0 sector of dimension 70')
     """
-    if isinstance(operator, TFIM) and isinstance(operator.lattice, Chain) and magnetization is None:
+    hilbert = hilbert_lib.resolve(hilbert, operator.n_sites)
+    if isinstance(operator, TFIM) and isinstance(operator.lattice, Chain) and not hilbert.is_sector:
         chain = operator.lattice
         return tfim_chain_energy(chain.n, operator.h, operator.J, chain.pbc), "free fermions"
-    if isinstance(operator, Heisenberg | J1J2) and magnetization is None:
-        sector = (operator.n_sites % 2) / 2
+    if isinstance(operator, Heisenberg | J1J2) and not hilbert.is_sector:
+        sector = hilbert_lib.SpinHalf(operator.n_sites, (operator.n_sites % 2) / 2)
         energy = ground_state_energy(operator, sector)
-        dimension = sector_size(operator.n_sites, sector)
-        return energy, f"Lanczos, S^z = {sector:g} sector of dimension {dimension}"
-    energy = ground_state_energy(operator, magnetization)
-    dimension = sector_size(operator.n_sites, magnetization)
-    return energy, f"Lanczos, dimension {dimension}"
+        return energy, (
+            f"Lanczos, S^z = {sector.magnetization:g} sector of dimension {sector.size}"
+        )
+    energy = ground_state_energy(operator, hilbert)
+    return energy, f"Lanczos, dimension {hilbert.size}"
 
 
 PUBLISHED = {("heisenberg", "square", 6, 6, False): (-0.60352184 * 36, "ED, varbench")}
@@ -55,7 +58,7 @@ PUBLISHED = {("heisenberg", "square", 6, 6, False): (-0.60352184 * 36, "ED, varb
 exact diagonalization in the varbench collection (Wu et al., arXiv 2302.04919)."""
 
 
-def reference_energy(operator, magnetization=None):
+def reference_energy(operator, hilbert=None):
     """Like `exact_energy`, but returns `(None, reason)` when no exact answer is affordable.
 
     Past the size limit, a published exact energy (`PUBLISHED`) is returned when there is
@@ -63,7 +66,7 @@ def reference_energy(operator, magnetization=None):
 
     Args:
         operator: a Hermitian `kerasnqs.operators.PauliSum`.
-        magnetization: `None`, or the `S^z` sector to search.
+        hilbert: `None` (the whole space) or a `kerasnqs.hilbert.SpinHalf`.
 
     Returns:
         `(energy, method)`, or `(None, reason)` when the space is above the size limit.
@@ -79,24 +82,25 @@ def reference_energy(operator, magnetization=None):
     >>> reference_energy(Heisenberg(Square(6)))
     (-21.72678624, 'ED, varbench')
     """
+    hilbert = hilbert_lib.resolve(hilbert, operator.n_sites)
     try:
-        return exact_energy(operator, magnetization)
+        return exact_energy(operator, hilbert)
     except ValueError as error:
-        if sector_size(operator.n_sites, magnetization) <= MAX_DIMENSION:
+        if hilbert.size <= MAX_DIMENSION:
             raise
         del error
-        published = _published_energy(operator, magnetization)
+        published = _published_energy(operator, hilbert)
         if published is not None:
             return published
         return None, f"no exact reference: {operator.n_sites} sites is above the Lanczos limit"
 
 
-def _published_energy(operator, magnetization):
+def _published_energy(operator, hilbert):
     """The `PUBLISHED` `(energy, source)` of an operator's ground state, or None."""
     lattice = operator.lattice
     if not (isinstance(operator, Heisenberg) and isinstance(lattice, Square)):
         return None
-    if operator.J != 1.0 or magnetization not in (None, 0):
+    if operator.J != 1.0 or hilbert.magnetization not in (None, 0):
         return None
     return PUBLISHED.get(("heisenberg", "square", lattice.lx, lattice.ly, lattice.pbc))
 

@@ -1,6 +1,6 @@
 """Exact observables of a state vector: spin correlations and Rényi-2 entropies.
 
-The vectors are in the full basis of `kerasnqs.operators.basis` (length `2^n_sites`,
+The vectors are in the full basis of `kerasnqs.hilbert.basis` (length `2^n_sites`,
 site 0 the most significant bit, bit 0 spin up), as returned by `ground_state` and
 `wavefunction_vector`. These are the exact counterparts of `kerasnqs.observables`.
 """

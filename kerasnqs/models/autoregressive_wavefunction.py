@@ -9,10 +9,10 @@ import numpy as np
 from keras import ops
 
 from kerasnqs import seeds
+from kerasnqs.hilbert import SpinHalf
 from kerasnqs.layers import SoftmaxHead, SoftsignHead
 from kerasnqs.models import autoregressive_loops as loops
 from kerasnqs.models.wavefunction import Wavefunction, validate_dtype
-from kerasnqs.operators.basis import n_down_spins
 
 # Compile `sample` with XLA when called eagerly (see benchmarks/sampling.py).
 JIT_COMPILE_SAMPLING = True
@@ -52,11 +52,12 @@ class AutoregressiveWavefunction(Wavefunction):
     with `l_n` and `phi_n` the logits and phases of step `n` (each of shape `(2,)`,
     index 0 spin up, 1 spin down), functions of `sigma_0 .. sigma_{n-1}` only (in
     path order). With `magnetization=m` the state lives in the sector of total
-    `S^z = m`, that is `n_down = n_sites / 2 - m` (`kerasnqs.operators.basis.
-    n_down_spins`): at each step a spin value after which the sector can no longer be
-    reached gets probability zero and the other value probability one; otherwise the
-    conditional is unchanged. Sampling and `log_prob` apply the same rule, so `P` stays
-    normalized over the sector, and configurations outside it get `log_prob = -inf`.
+    `S^z = m`, that is `n_down = n_sites / 2 - m` (its `hilbert` is
+    `kerasnqs.hilbert.SpinHalf(n_sites, m)`): at each step a spin value after which the
+    sector can no longer be reached gets probability zero and the other value probability
+    one; otherwise the conditional is unchanged. Sampling and `log_prob` apply the same
+    rule, so `P` stays normalized over the sector, and configurations outside it get
+    `log_prob = -inf`.
 
     Sampling draws the spin of step `n` with probability `softmax(l_n)[1]` of being
     down, from stateless uniform numbers seeded by folding `n` into the seed (see
@@ -154,12 +155,18 @@ class AutoregressiveWavefunction(Wavefunction):
         dtype = validate_dtype(dtype)
         super().__init__(lattice, dtype=dtype, **kwargs)
         self.phase = _validate_phase(phase)
-        self.magnetization = _validate_magnetization(magnetization, self.lattice.n_sites)
+        self._hilbert = SpinHalf(self.lattice.n_sites, magnetization)
+        self.magnetization = self._hilbert.magnetization
         self.probability_head = None
         self.phase_head = None
         order = np.asarray(self.lattice.order, dtype=np.int32)
         self._order = order
         self._step_of_site = np.argsort(order).astype(np.int32)
+
+    @property
+    def hilbert(self):
+        """The `kerasnqs.hilbert.SpinHalf` the amplitudes live on: the sector if any."""
+        return self._hilbert
 
     @property
     def is_complex(self):
@@ -474,7 +481,7 @@ class AutoregressiveWavefunction(Wavefunction):
         """`log_conditional` `(batch, 2)` with the magnetization sector's rule applied."""
         if self.magnetization is None:
             return log_conditional
-        still_needed = n_down_spins(self.n_sites, self.magnetization) - n_down
+        still_needed = self._hilbert.n_down - n_down
         steps_after = self.n_sites - 1 - step
         can_be_up = ops.logical_and(still_needed >= 0, still_needed <= steps_after)
         can_be_down = ops.logical_and(still_needed >= 1, still_needed - 1 <= steps_after)
@@ -508,11 +515,3 @@ def _validate_phase(phase):
     if not isinstance(phase, (bool, np.bool_)):
         raise ValueError(f"`phase` must be True or False, got {phase!r}.")
     return bool(phase)
-
-
-def _validate_magnetization(magnetization, n_sites):
-    """`None`, or the sector's `S^z` as an int or a half-integer float."""
-    if magnetization is None:
-        return None
-    twice = n_sites - 2 * n_down_spins(n_sites, magnetization)
-    return twice // 2 if twice % 2 == 0 else twice / 2

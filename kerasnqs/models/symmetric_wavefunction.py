@@ -128,7 +128,12 @@ class SymmetricWavefunction(Wavefunction):
     @property
     def magnetization(self):
         """The inner model's magnetization sector, or `None`."""
-        return getattr(self.wavefunction, "magnetization", None)
+        return self.hilbert.magnetization
+
+    @property
+    def hilbert(self):
+        """The inner model's `kerasnqs.hilbert.SpinHalf`."""
+        return self.wavefunction.hilbert
 
     @property
     def group_elements(self):

@@ -6,6 +6,7 @@ from keras import ops
 
 from kerasnqs import lattice as lattice_lib
 from kerasnqs import spins, validation
+from kerasnqs.hilbert import SpinHalf
 from kerasnqs.models import autoregressive_loops as loops
 
 DTYPES = ("float32", "float64")
@@ -66,6 +67,16 @@ class Wavefunction(keras.Model):
     def n_sites(self):
         """The number of spins."""
         return self.lattice.n_sites
+
+    @property
+    def hilbert(self):
+        """The `kerasnqs.hilbert.SpinHalf` the amplitudes live on.
+
+        The whole space of `n_sites` spins here; a model confined to a sector of total
+        `S^z` returns that sector. Exact references (`kerasnqs.exact`) and operator
+        matrices (`PauliSum.to_sparse`) take it, so that all three share one space.
+        """
+        return SpinHalf(self.n_sites)
 
     @property
     def is_complex(self):

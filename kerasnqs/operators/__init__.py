@@ -1,6 +1,6 @@
 """Operators: Pauli sums and the spin Hamiltonians built from them."""
 
-from kerasnqs.operators.basis import (
+from kerasnqs.hilbert.basis import (
     configs_to_indices,
     indices_to_configs,
     sector_indices,

@@ -5,8 +5,9 @@ import numbers
 
 import numpy as np
 
+from kerasnqs import hilbert as hilbert_lib
 from kerasnqs import validation
-from kerasnqs.operators import basis, expression, flip_table, pauli_strings, sparse, term_algebra
+from kerasnqs.operators import expression, flip_table, pauli_strings, sparse, term_algebra
 
 
 class PauliSum:
@@ -21,7 +22,7 @@ class PauliSum:
     (spin down, `Z = -1`), with `X|0> = |1>`, `Y|0> = i|1>`, `Y|1> = -i|0>`. The
     methods `diagonal`, `off_diagonal` and `connected` are pure TensorFlow with static
     shapes: they run eagerly, inside `tf.function` and under XLA. Matrices follow the
-    basis of `kerasnqs.operators.basis` (site 0 is the most significant bit).
+    basis of `kerasnqs.hilbert.basis` (site 0 is the most significant bit).
 
     Mathematical details:
 
@@ -264,40 +265,35 @@ class PauliSum:
         mels = matrix_elements.matrix_elements(configs, masks, amplitudes, dtype, self.is_real)
         return matrix_elements.flipped(configs, self._connected_flip_masks), mels
 
-    def to_sparse(self, magnetization=None):
-        """Returns the matrix in the computational basis, optionally in one `S^z` sector.
+    def to_sparse(self, hilbert=None):
+        """Returns the matrix on a Hilbert space: the whole one, or one `S^z` sector.
 
-        The full matrix is limited to `kerasnqs.operators.sparse.MAX_DIMENSION` (2^22)
-        basis states; a sector may belong to a larger space. Rows and columns of a
-        sector follow `kerasnqs.operators.sector_indices(n_sites, magnetization)`.
+        The matrix of the whole space is limited to `kerasnqs.operators.sparse.
+        MAX_DIMENSION` (2^22) basis states; a sector may belong to a larger space. Rows and
+        columns follow `hilbert.indices()`.
 
         Args:
-            magnetization: `None` for the full space, or the total
-                `S^z = (n_up - n_down) / 2` of the sector; the operator must conserve it.
+            hilbert: `None` for the whole space of `n_sites` spins, or a
+                `kerasnqs.hilbert.SpinHalf` of `n_sites` sites (for example a model's
+                `hilbert`); in a sector, the operator must conserve the total `S^z`.
 
         Returns:
             A `scipy.sparse.csr_matrix`, float64 when `is_real`, else complex128.
 
         Example:
 
+        >>> from kerasnqs.hilbert import SpinHalf
         >>> from kerasnqs.operators import PauliSum
-        >>> PauliSum.parse(2, "X0 X1 + Y0 Y1").to_sparse(magnetization=0).toarray()
+        >>> PauliSum.parse(2, "X0 X1 + Y0 Y1").to_sparse(SpinHalf(2, magnetization=0)).toarray()
         array([[0., 2.],
                [2., 0.]])
         """
-        if magnetization is None:
-            sparse.check_size(2**self.n_sites)  # before max_conn, whose table takes time
-            sparse.check_size(2**self.n_sites, self.max_conn)
-            return sparse.to_csr(self._table, None, self.is_real)
-        basis.n_down_spins(self.n_sites, magnetization)
-        sparse.check_size(basis.sector_size(self.n_sites, magnetization))
-        if not self.conserves_magnetization:
-            raise ValueError(
-                f"`magnetization`={magnetization!r} was given, but {self!r} does not "
-                "conserve the total S^z; use magnetization=None."
-            )
-        sparse.check_size(basis.sector_size(self.n_sites, magnetization), self.max_conn)
-        states = basis.sector_indices(self.n_sites, magnetization)
+        hilbert = hilbert_lib.resolve(hilbert, self.n_sites)
+        # The size first: max_conn's table takes time on large spaces.
+        sparse.check_size(hilbert.size)
+        hilbert.check_operator(self)
+        sparse.check_size(hilbert.size, self.max_conn)
+        states = hilbert.indices() if hilbert.is_sector else None
         return sparse.to_csr(self._table, states, self.is_real)
 
     def get_config(self):

@@ -10,7 +10,7 @@ leaves the sector are dropped (they vanish for an operator that conserves `S^z`)
 import numpy as np
 import scipy.sparse
 
-from kerasnqs.operators import basis
+from kerasnqs.hilbert import basis
 
 MAX_DIMENSION = 2**22
 """The largest matrix dimension `to_sparse` builds (4,194,304 basis states)."""

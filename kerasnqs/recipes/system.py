@@ -13,9 +13,9 @@ import math
 import re
 
 from kerasnqs import validation
+from kerasnqs.hilbert import SpinHalf, n_down_spins
 from kerasnqs.lattice import Chain, Square
 from kerasnqs.operators import SPIN_MODELS
-from kerasnqs.operators.basis import n_down_spins
 
 SYSTEMS = tuple(SPIN_MODELS)
 LATTICES = ("chain", "square")
@@ -90,11 +90,8 @@ def build_system(args):
     """
     config, lattice = check_system(args)
     operator = build_operator(config, lattice)
-    if config["magnetization"] is not None and not operator.conserves_magnetization:
-        raise ValueError(
-            f"`--magnetization` {config['magnetization']:g} was given, but {operator!r} does "
-            "not conserve the total S^z."
-        )
+    hilbert = SpinHalf(lattice.n_sites, config["magnetization"])
+    hilbert.check_operator(operator, argument="--magnetization")
     return lattice, operator
 
 

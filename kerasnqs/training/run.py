@@ -191,7 +191,7 @@ def _train(recipe, folder, callbacks, verbose):
         recipe, lattice, hamiltonian, init_weights=checkpoint is None
     )
     build.check_memory(recipe, wavefunction, hamiltonian)
-    exact_energy, exact_source = reference_energy(hamiltonian, recipe.magnetization)
+    exact_energy, exact_source = reference_energy(hamiltonian, wavefunction.hilbert)
     if folder is not None:
         _prepare_folder(recipe, folder)
     vmc = build.build_vmc(recipe, wavefunction, hamiltonian)
