@@ -248,3 +248,28 @@ def test_train_passes_the_memory_budget_to_vmc(capsys, tmp_path):
     _, err = capsys.readouterr()
     assert status == 2
     assert "`memory_budget` must be a positive number of bytes" in err
+
+
+@pytest.mark.parametrize("n_connected", [1, 7, 20])
+def test_samples_that_fit_is_the_largest_count_within_the_budget(n_connected):
+    wavefunction = RNNWavefunction(Chain(20), units=8)
+    per_sample = memory_budget.bytes_per_connected_configuration(wavefunction) * n_connected
+    for budget in (per_sample - 1, per_sample, 5 * per_sample + 3, 10**7):
+        fitting = memory_budget.samples_that_fit(wavefunction, n_connected, budget)
+        assert fitting * per_sample <= budget < (fitting + 1) * per_sample
+
+
+def test_every_budget_check_agrees_with_samples_that_fit():
+    from kerasnqs.observables.sample_batches import samples_per_call
+
+    chain = Chain(20)
+    wavefunction, hamiltonian = RNNWavefunction(chain, units=8), TFIM(chain, h=1.0)
+    budget = 3 * 10**6
+    fitting = memory_budget.samples_that_fit(wavefunction, 1, budget)
+    memory_budget.check_training_fits(wavefunction, hamiltonian, fitting, budget)
+    with pytest.raises(ValueError, match=f"at most {fitting:,} samples fit"):
+        memory_budget.check_training_fits(wavefunction, hamiltonian, fitting + 1, budget)
+    per_call = samples_per_call(wavefunction, hamiltonian.max_conn, 10**6, budget)
+    assert per_call == memory_budget.samples_that_fit(wavefunction, hamiltonian.max_conn, budget)
+    chunk = memory_budget.chunk_size_for(wavefunction, hamiltonian, 10**6, budget)
+    assert chunk // hamiltonian.max_conn <= per_call

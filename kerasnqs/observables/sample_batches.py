@@ -9,15 +9,14 @@ from kerasnqs.vmc import memory_budget as budget_lib
 def samples_per_call(wavefunction, n_connected, n_samples, memory_budget):
     """The samples evaluated per call when each needs `n_connected` amplitudes.
 
-    The working memory, `samples * n_connected * bytes_per_connected_configuration`,
-    stays within `memory_budget` (see `kerasnqs.vmc.memory_budget`).
+    The working memory stays within `memory_budget`
+    (`kerasnqs.vmc.memory_budget.samples_that_fit`).
     """
     batch = budget_lib.batch_size_for(n_samples)
     if n_connected == 0:
         return batch
-    per_config = budget_lib.bytes_per_connected_configuration(wavefunction)
-    budget = budget_lib.parse_memory_budget(memory_budget)
-    return int(max(1, min(batch, budget // (per_config * n_connected))))
+    fitting = budget_lib.samples_that_fit(wavefunction, n_connected, memory_budget)
+    return int(max(1, min(batch, fitting)))
 
 
 def sample_batches(wavefunction, n_samples, seed, batch_size):

@@ -121,6 +121,40 @@ def bytes_per_connected_configuration(wavefunction, jit_compile=False):
     )
 
 
+def samples_that_fit(wavefunction, n_connected, memory_budget=None, jit_compile=False):
+    """Returns how many samples fit in the budget when each needs `n_connected` amplitudes.
+
+    The one formula behind every batch and chunk size of the package: `chunk_size_for`
+    (local values in training and estimates), `check_training_fits` and the batches of
+    the observables.
+
+    Mathematical details: `floor(M / (m * max(n_connected, 1)))`, with the budget `M`
+    bytes and `m = bytes_per_connected_configuration(...)`.
+
+    Args:
+        wavefunction: a `kerasnqs.models.Wavefunction`.
+        n_connected: the amplitudes each sample needs at once (an operator's `max_conn`;
+            1 for the sample itself).
+        memory_budget: bytes or a size string, as in `parse_memory_budget`.
+        jit_compile: whether the evaluation is compiled with XLA.
+
+    Returns:
+        An int >= 0; 0 when not even one sample fits.
+
+    Example:
+
+    >>> from kerasnqs.lattice import Chain
+    >>> from kerasnqs.models import RNNWavefunction
+    >>> samples_that_fit(RNNWavefunction(Chain(20), units=8), n_connected=20, memory_budget="1MB")
+    7
+    """
+    budget = parse_memory_budget(memory_budget)
+    per_sample = bytes_per_connected_configuration(wavefunction, jit_compile) * max(
+        int(n_connected), 1
+    )
+    return budget // per_sample
+
+
 def chunk_size_for(
     wavefunction, operator, n_samples, memory_budget=None, jit_compile=False, most=None
 ):
@@ -156,17 +190,16 @@ def chunk_size_for(
     >>> chunk_size_for(wavefunction, TFIM(chain, h=1.0), 100, "1GB") is None
     True
     """
-    budget = parse_memory_budget(memory_budget)
     max_conn = int(operator.max_conn)
     if max_conn == 0:
         return None
-    per_chunk = budget // bytes_per_connected_configuration(wavefunction, jit_compile)
+    fitting = samples_that_fit(wavefunction, max_conn, memory_budget, jit_compile)
     if most is not None:
-        per_chunk = min(per_chunk, int(most))
-    if per_chunk >= n_samples * max_conn:
+        fitting = min(fitting, int(most) // max_conn)
+    if fitting >= n_samples:
         return None
     # Balance the chunks, so that the last is not mostly padding.
-    most_samples = max(1, per_chunk // max_conn)
+    most_samples = max(1, fitting)
     n_chunks = -(-n_samples // most_samples)
     return -(-n_samples // n_chunks) * max_conn
 
@@ -253,20 +286,20 @@ def check_training_fits(
     samples_name, budget_name = names or ("`n_samples`", "`memory_budget`")
     budget = parse_memory_budget(memory_budget, name=budget_name)
     per_configuration = bytes_per_connected_configuration(wavefunction, jit_compile)
-    one_sample = per_configuration * int(operator.max_conn)
-    if one_sample > budget:
+    if samples_that_fit(wavefunction, operator.max_conn, budget, jit_compile) == 0:
         raise ValueError(
             f"The local energy of one sample of {wavefunction.n_sites} sites needs its "
             f"{operator.max_conn:,} connected configurations at once, about "
-            f"{format_bytes(one_sample)}, above {budget_name} = {format_bytes(budget)}: "
-            "use fewer sites or a larger budget."
+            f"{format_bytes(per_configuration * int(operator.max_conn))}, above "
+            f"{budget_name} = {format_bytes(budget)}: use fewer sites or a larger budget."
         )
-    if per_configuration * n_samples > budget:
+    fitting = samples_that_fit(wavefunction, 1, budget, jit_compile)
+    if n_samples > fitting:
         raise ValueError(
             f"{samples_name} = {n_samples} needs about "
             f"{format_bytes(per_configuration * n_samples)} for the gradient of a training "
             f"step ({per_configuration:,} bytes per sample), above {budget_name} = "
-            f"{format_bytes(budget)}: at most {budget // per_configuration:,} samples fit."
+            f"{format_bytes(budget)}: at most {fitting:,} samples fit."
         )
 
 
