@@ -443,7 +443,7 @@ def exact_energy(recipe):
     return reference_energy(hamiltonian, system_keys(recipe)["magnetization"])
 
 
-def run_one(name, method, seed, seconds, exact, args, point=None, how_chosen=None):
+def run_one(name, method, seed, seconds, exact, args, point=None, how_chosen=None, sweep=False):
     """Trains one method on one row with one seed, records it; returns the record.
 
     Args:
@@ -456,6 +456,7 @@ def run_one(name, method, seed, seconds, exact, args, point=None, how_chosen=Non
             `--results`).
         point: a grid point of `--sweep` (settings that win over all others).
         how_chosen: replaces the settings' own `how_chosen` (a sweep's words).
+        sweep: record the run as a sweep point (comparison `"sweep"`, not `"peers"`).
 
     Returns:
         The record (`results.run_record`), also written into `args.results`.
@@ -478,7 +479,7 @@ def run_one(name, method, seed, seconds, exact, args, point=None, how_chosen=Non
     record = results.run_record(
         result,
         exact,
-        comparison="sweep" if how_chosen == "sweep point" else "peers",
+        comparison="sweep" if sweep else "peers",
         row=name,
         system=system_keys(recipe),
         method=method,
@@ -512,9 +513,9 @@ def table_line(record):
     exact = record["exact_source"]
     if record["exact_energy"] is not None:
         exact = f"{record['exact_energy']:.6f} ({exact})"
+    energy = f"{number('energy', '.6f')} ± {number('energy_error', '.1e')}"
     return (
-        f"{start} {record['seconds_used']:.0f} | {record['steps']} | "
-        f"{record['energy']:.6f} ± {record['energy_error']:.1e} | {exact} | "
+        f"{start} {number('seconds_used', '.0f')} | {record['steps']} | {energy} | {exact} | "
         f"{number('relative_error', '.1e')} | {number('exact_expectation_relative_error', '.1e')} |"
     )
 
@@ -550,7 +551,7 @@ def sweep(name, method, exact, args, print_line):
     for point in points:
         seed = dict(args.set).get("seed", 0)
         record = run_one(
-            name, method, seed, args.sweep_seconds, exact, args, point, how_chosen="sweep point"
+            name, method, seed, args.sweep_seconds, exact, args, point, "sweep point", sweep=True
         )
         print_line(table_line(record) + f" <- {point}")
         value, _ = results.headline(record)
