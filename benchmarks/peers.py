@@ -5,7 +5,9 @@ other on the same machine, until a wall-clock budget is spent, and then estimate
 energy from fresh samples; the table shows energy, error bar, exact energy and relative
 error, and, where the Hilbert space (or the sector) has at most 2^20 configurations, the
 relative error of the trained state's energy `<psi|H|psi>` summed exactly over all of
-them, free of sampling noise. Methods:
+them, free of sampling noise. Every run also writes one JSON record into the results
+store (`benchmarks/results/`, or `--results DIR`; see `benchmarks/results.py`), from
+which `benchmarks/report.py` writes `docs/benchmarks.md`. Methods:
 
 - `kerasnqs-adam`: the row's zoo recipe (`RECIPES` below: the zoo recipe or the
   `benchmarks/accuracy.py` settings) with Adam, trained with the Python API. The budget
@@ -13,12 +15,15 @@ them, free of sampling noise. Methods:
   cosine decay over the wall-time budget instead of over the steps. The energy comes
   from `--eval-samples` exact samples.
 - `kerasnqs-sr`: the same system with stochastic reconfiguration (`kerasnqs.vmc.SR`)
-  and SGD, with the settings of `KERASNQS_METHODS`. `--set diag_shift_final=X` makes
-  the diagonal shift decay geometrically from `diag_shift` to `X` over the budget.
+  and SGD, with the settings of `KERASNQS_METHODS` and `SR_ROW_SETTINGS`. `--set
+  diag_shift_final=X` makes the diagonal shift decay geometrically from `diag_shift` to
+  `X` over the budget.
 - `kerasnqs-sr-sym`: SR on the symmetrized RNN (`kerasnqs.models.SymmetricWavefunction`)
   over the row's cheap symmetries.
 - `rbmsymm-sr`: NetKet's `RBMSymm(alpha=4)` with Metropolis sampling and SGD 0.02
-  preconditioned by `SR(diag_shift=0.01)`, 1008 samples per step.
+  preconditioned by `SR(diag_shift=0.01)`, 1008 samples per step
+  (`netket_peers.SETTINGS`; a row may change them in `NETKET_ROW_SETTINGS`, the command
+  line with `--set-netket lr=0.05`).
 - `gru-adam`: NetKet's `FastGRUNet1D(layers=2)` (as many features as the kerasnqs
   recipe's units) with `ARDirectSampler` and Adam 1e-3, 1008 samples per step.
 
@@ -34,19 +39,28 @@ small systems that both sides' exact ground-state energies agree, before a row i
 trusted. Exact energies come from `kerasnqs.exact.reference_energy` (free fermions,
 Lanczos, or for the 6x6 Heisenberg model the published exact diagonalization).
 
+Seeds and sweeps: `--seeds N` runs every (row, method) with seeds 0 to N - 1 (for each
+seed, the methods one after the other). `--sweep` runs, for each row and method, a grid
+of settings (`SWEEP_GRIDS`, or `--grid KEY=V1,V2,...`) at a short budget
+(`--sweep-seconds`), records every grid point (`how_chosen` "sweep point") and prints
+the best (lowest exact `<H>` relative error, else Monte Carlo); with `--seeds N` it then
+runs the best setting at the row's full budget for N seeds.
+
 Not run in CI: the full table takes more than an hour of a 2-core CPU.
 
 Usage:
 
     python benchmarks/peers.py                                    # every row
     python benchmarks/peers.py --only heisenberg-chain-20-pbc --seconds 10
-    python benchmarks/peers.py --methods kerasnqs-sr rbmsymm-sr --markdown runs/peers.md
+    python benchmarks/peers.py --methods kerasnqs-sr rbmsymm-sr --seeds 3
     python benchmarks/peers.py --only tfim-chain-20-h1 --set units=48 --set lr=0.005
     python benchmarks/peers.py --only heisenberg-chain-20-pbc --set diag_shift_final=1e-5
+    python benchmarks/peers.py --only tfim-chain-20-h1 --methods rbmsymm-sr --sweep --seeds 3
     python benchmarks/peers.py --check-conventions
 """
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -56,6 +70,8 @@ import sys
 import time
 
 import accuracy
+import netket_peers
+import results
 from netket_venv import HERE, ensure_netket
 from timing import wall_clock_budget, wall_clock_shift
 
@@ -76,11 +92,21 @@ RECIPES = {
     "tfim-chain-50-h0.5": accuracy.RECIPES / "tfim-chain-50-h0.5.toml",
     "heisenberg-chain-20-pbc": accuracy.MAIN_TABLE["heisenberg-chain-20-pbc"],
     "j1j2-chain-20-j2-0.2": accuracy.MAIN_TABLE["j1j2-chain-20-j2-0.2"],
-    "j1j2-chain-20-j2-0.5": accuracy.MAIN_TABLE["j1j2-chain-20-j2-0.5"],
+    "j1j2-chain-20-j2-0.24": {**accuracy.J1J2_RING, "j2": 0.24},
+    "j1j2-chain-20-j2-0.4": {**accuracy.J1J2_RING, "j2": 0.4},
     "tfim-square-4x4-h3": accuracy.MAIN_TABLE["tfim-square-4x4-h3"],
     "heisenberg-square-6x6": HEISENBERG_6X6,
 }
-"""The base recipe of each row (the zoo's Adam recipe): a recipe file or a dict of keys."""
+"""The base recipe of each row (the zoo's Adam recipe): a recipe file or a dict of keys.
+
+The J1-J2 rings test what a phase-free model can and cannot do (`python
+benchmarks/sign_structure.py --sites 20 --j2 0.24 0.4`, Lanczos in the Marshall basis):
+near the critical point, at j2 = 0.24, the positive state `|psi_0|` is only 2.2e-6
+above the ground energy, so a positive model can reach the issue's 1e-5; at j2 = 0.4
+it is 3.6e-4 above, so only a model with a phase head can. The Majumdar-Ghosh point
+j2 = 0.5 is left out: its ground states are products of singlets, exactly -3/8 per
+site and Marshall-positive, so a positive model can be exact there and the row tests
+neither the sign structure nor the phase head (`benchmarks/NOTES.md`)."""
 
 SR_SETTINGS = {"sr": True, "lr": 0.05, "diag_shift": 1e-4, "units": 32}
 KERASNQS_METHODS = {
@@ -96,26 +122,61 @@ cost of a step as much)."""
 SR_ROW_SETTINGS = {
     "heisenberg-chain-20-pbc": {"diag_shift": 1e-5},
     "j1j2-chain-20-j2-0.2": {"diag_shift": 1e-5, "phase": False},
-    "j1j2-chain-20-j2-0.5": {"diag_shift": 1e-5, "phase": False, "lr": 0.2},
+    "j1j2-chain-20-j2-0.24": {"diag_shift": 1e-5, "phase": False},
+    "j1j2-chain-20-j2-0.4": {"diag_shift": 1e-5, "phase": True},
     "tfim-square-4x4-h3": {"diag_shift": 1e-5},
     "heisenberg-square-6x6": {"diag_shift": 1e-5, "lr": 0.1},
 }
 """Where a row's best SR recipe differs from `SR_SETTINGS`: a shift of 1e-5 beat 1e-4 on
 the rings and the 4x4 square and lost 9x on the 50-site chain (benchmarks/NOTES.md,
-session 8). The J1-J2 rings drop the phase head, which doubles the steps in the budget:
-the best positive state in the Marshall basis is at most 1.2e-7 above the ground energy
-at j2 = 0.2 (the energy of `|psi_0|`, by Lanczos), and exact at j2 = 0.5, whose dimer
-ground states have one sign (`tests/test_operators.py`). At j2 = 0.5, SGD 0.2 beat 0.1
-and 0.05 (4.2e-6, 1.4e-5 and 3.1e-5 in 300 s, session 9); on the 6x6 square, shift 1e-5
-and SGD 0.1 reached 9.6e-4 in 600 s, against 1.3e-3 with SGD 0.05 and 1.7e-3 with the
-shift 1e-4 (SGD 0.2 collapsed it to `<H>` = -1 in session 10)."""
+session 8). The J1-J2 ring at j2 = 0.2 drops the phase head, which doubles the steps in
+the budget: the best positive state in the Marshall basis is at most 1.2e-7 above the
+ground energy there (the energy of `|psi_0|`, by Lanczos). On the 6x6 square, shift
+1e-5 and SGD 0.1 reached 9.6e-4 in 600 s, against 1.3e-3 with SGD 0.05 and 1.7e-3 with
+the shift 1e-4 (SGD 0.2 collapsed it to `<H>` = -1 in session 10). The rings at
+j2 = 0.24 (no phase head) and 0.4 (with it) take the settings of j2 = 0.2 by analogy:
+they are not yet swept (`--sweep`)."""
+
+SR_ROW_CHOSEN = {
+    "heisenberg-chain-20-pbc": "shift 1e-5 beat 1e-4 and 1e-3, one 300-s run each (sessions 5-8)",
+    "j1j2-chain-20-j2-0.2": "shift 1e-5 as on the rings (session 8), no phase head (session 9)",
+    "j1j2-chain-20-j2-0.24": "as j2 = 0.2 (shift 1e-5, SGD 0.05), not yet swept",
+    "j1j2-chain-20-j2-0.4": "as j2 = 0.2 (shift 1e-5, SGD 0.05) with a phase head, not yet swept",
+    "tfim-square-4x4-h3": "shift 1e-5 beat 1e-4, one 120-s run each (session 8)",
+    "heisenberg-square-6x6": "SGD 0.1 beat 0.05 and 0.2, shift 1e-5 beat 1e-4 (sessions 9-10)",
+}
+"""How each row's `SR_ROW_SETTINGS` were chosen (the `how_chosen` of its records)."""
+
+SR_DEFAULT_CHOSEN = "SR_SETTINGS: shift 1e-4 beat 1e-3 on every row, one run each (session 6)"
+
+NETKET_ROW_SETTINGS = {"j1j2-chain-20-j2-0.4": {"param_dtype": "complex128"}}
+"""Where a row's `rbmsymm-sr` settings differ from `netket_peers.SETTINGS` (`lr`,
+`diag_shift`, `n_samples`, `alpha`, `param_dtype`), with how they were chosen in
+`NETKET_ROW_CHOSEN`. The real RBM is positive, so on the ring at j2 = 0.4 it gets
+complex parameters, as kerasnqs gets its phase head there; `--sweep` finds the rest."""
+
+NETKET_ROW_CHOSEN = {
+    "j1j2-chain-20-j2-0.4": "complex parameters (a positive state is 3.6e-4 above E0), not swept"
+}
+
+NETKET_DEFAULT_CHOSEN = "the issue's settings (netket_peers.SETTINGS), not tuned"
+
+SWEEP_GRIDS = {
+    "rbmsymm-sr": {"lr": [0.01, 0.02, 0.05], "diag_shift": [1e-2, 1e-3, 1e-4]},
+    "kerasnqs-sr": {"lr": [0.05, 0.1, 0.2], "diag_shift": [1e-3, 1e-4, 1e-5]},
+    "kerasnqs-sr-sym": {"lr": [0.05, 0.1, 0.2], "diag_shift": [1e-3, 1e-4, 1e-5]},
+}
+"""The default grid of `--sweep` for each method: three learning rates over a factor of
+4-5 around the method's usual one, and three diagonal shifts over two decades from its
+default down (NetKet's 1e-2; kerasnqs's hand-tuning went from 1e-3 to 1e-5)."""
 
 SECONDS = {
     "tfim-chain-20-h1": 60,
     "tfim-chain-50-h0.5": 240,
     "heisenberg-chain-20-pbc": 300,
     "j1j2-chain-20-j2-0.2": 240,
-    "j1j2-chain-20-j2-0.5": 300,
+    "j1j2-chain-20-j2-0.24": 300,
+    "j1j2-chain-20-j2-0.4": 300,
     "tfim-square-4x4-h3": 120,
     "heisenberg-square-6x6": 3600,
 }
@@ -137,6 +198,11 @@ FULL_SUM_LIMIT = 2**20
 
 SMALL_SIZES = {"chain": 8, "square": "4x4"}
 """The sizes of the small systems on which `--check-conventions` compares exact energies."""
+
+NOT_SETTINGS = ("seed", "steps", "eval_samples")
+"""Recipe keys a record keeps apart from its settings: the seed has its own field, and
+under a wall-clock budget the recipe's steps are not used; the estimate's samples are
+`eval_samples`."""
 
 
 def load_recipe(recipe):
@@ -243,14 +309,14 @@ def train_kerasnqs(recipe, seconds, eval_samples):
         label += f" + SR {settings.diag_shift:g}"
         if shift_final is not None:
             label += f" to {shift_final:g}"
-        label += ", SGD"
+        label += f", SGD {settings.lr:g}"
     else:
-        label += " + Adam"
+        label += f" + Adam {settings.lr:g}"
     return {
         "label": label,
         "energy": float(stats.mean.real),
         "energy_error": stats.error_of_mean,
-        "variance": stats.variance,
+        "variance": float(stats.variance),
         "variational_energy": exact_expectation,
         "eval_samples": stats.n_samples,
         "steps": int(vmc.optimizer.iterations.numpy()),
@@ -258,7 +324,21 @@ def train_kerasnqs(recipe, seconds, eval_samples):
         "estimate_seconds": time.perf_counter() - begin,
         "n_parameters": int(sum(w.numpy().size for w in wavefunction.trainable_weights)),
         "notes": [],
-        "library": f"kerasnqs {kerasnqs.__version__}",
+        "versions": versions(),
+    }
+
+
+def versions():
+    """The versions of kerasnqs, TensorFlow and Keras."""
+    import keras
+    import tensorflow as tf
+
+    import kerasnqs
+
+    return {
+        "kerasnqs": kerasnqs.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
     }
 
 
@@ -293,24 +373,64 @@ def run_child(command, timeout):
     return json.loads(lines[-1])
 
 
-def child_command(method, recipe, seconds, eval_samples, overrides=None):
+def by_hand(overrides):
+    """The `how_chosen` of settings given on the command line, or `None` if there are none."""
+    given = {key: value for key, value in overrides.items() if key != "seed"}
+    if not given:
+        return None
+    return "by hand: " + ", ".join(f"{key}={value}" for key, value in given.items())
+
+
+def kerasnqs_settings(name, method, recipe, overrides):
+    """Returns `(recipe, how_chosen)`: the full recipe a kerasnqs method trains.
+
+    Args:
+        name: the row.
+        method: a key of `KERASNQS_METHODS`.
+        recipe: the row's recipe (with the seed and `--set`'s system keys).
+        overrides: `--set`'s keys and a sweep's grid point; they win over the method's
+            settings and `SR_ROW_SETTINGS`.
+    """
+    row = SR_ROW_SETTINGS.get(name, {}) if KERASNQS_METHODS[method].get("sr") else {}
+    if not KERASNQS_METHODS[method].get("sr"):
+        chosen = "the row's zoo recipe (Adam), not tuned for the budget"
+    else:
+        chosen = SR_ROW_CHOSEN.get(name, SR_DEFAULT_CHOSEN)
+    full = {**recipe, **KERASNQS_METHODS[method], **row, **overrides}
+    return full, by_hand(overrides) or chosen
+
+
+def netket_settings(name, method, recipe, overrides):
+    """Returns `(settings, how_chosen)` of a NetKet method on a row.
+
+    `gru-adam` takes as many features as the row's kerasnqs units; `rbmsymm-sr` the
+    row's `NETKET_ROW_SETTINGS`; `overrides` (`--set-netket`, a grid point) win.
+    """
+    row = NETKET_ROW_SETTINGS.get(name, {}) if method == "rbmsymm-sr" else {}
+    base = {"features": recipe.get("units", 32)} if method == "gru-adam" else {}
+    settings = netket_peers.method_settings(method, {**base, **row, **overrides})
+    chosen = NETKET_ROW_CHOSEN.get(name, NETKET_DEFAULT_CHOSEN) if row else None
+    return settings, by_hand(overrides) or chosen or NETKET_DEFAULT_CHOSEN
+
+
+def child_command(method, recipe, settings, seconds, eval_samples):
     """The command line that trains one method on one row in its own process.
 
-    `overrides` (from `--set`) win over both the row's recipe and the method's settings.
+    Args:
+        method: a key of `METHODS`.
+        recipe: the row's recipe (its system keys and seed are read).
+        settings: the kerasnqs method's full recipe, or the NetKet method's settings.
+        seconds: the wall-clock budget.
+        eval_samples: the samples of the final estimate.
     """
     options = ["--seconds", str(seconds), "--eval-samples", str(eval_samples)]
     if method in KERASNQS_METHODS:
-        recipe = {**recipe, **KERASNQS_METHODS[method], **(overrides or {})}
-        return [sys.executable, __file__, "--child-recipe", json.dumps(recipe), *options]
-    system = json.dumps(system_keys(recipe))
+        return [sys.executable, __file__, "--child-recipe", json.dumps(settings), *options]
     script = os.path.join(HERE, "netket_peers.py")
-    command = [ensure_netket(), script, "--system", system, "--method", method, *options]
     return [
-        *command,
-        "--features",
-        str(recipe.get("units", 32)),
-        "--seed",
-        str(recipe.get("seed", 0)),
+        *[ensure_netket(), script, "--system", json.dumps(system_keys(recipe))],
+        *["--method", method, "--settings", json.dumps(settings)],
+        *["--seed", str(recipe.get("seed", 0)), *options],
     ]
 
 
@@ -326,33 +446,126 @@ def exact_energy(recipe):
     )
 
 
+def run_one(name, method, seed, seconds, exact, args, point=None, how_chosen=None, sweep=False):
+    """Trains one method on one row with one seed, records it; returns the record.
+
+    Args:
+        name: the row.
+        method: a key of `METHODS`.
+        seed: the seed of both the parameters and the samples.
+        seconds: the wall-clock budget.
+        exact: `(energy, source)` of the row (`exact_energy`).
+        args: the parsed command line (`--set`, `--set-netket`, `--eval-samples`,
+            `--results`).
+        point: a grid point of `--sweep` (settings that win over all others).
+        how_chosen: replaces the settings' own `how_chosen` (a sweep's words).
+        sweep: record the run as a sweep point (comparison `"sweep"`, not `"peers"`).
+
+    Returns:
+        The record (`results.run_record`), also written into `args.results`.
+    """
+    recipe = {**load_recipe(RECIPES[name]), **dict(args.set), "seed": seed}
+    if method in KERASNQS_METHODS:
+        given = {key: value for key, value in args.set if key != "seed"}
+        overrides = {**given, **(point or {})}
+        settings, chosen = kerasnqs_settings(name, method, recipe, overrides)
+        system = set(system_keys(settings))
+        shown = {k: v for k, v in settings.items() if k not in system and k not in NOT_SETTINGS}
+    else:
+        overrides = {**dict(args.set_netket), **(point or {})}
+        settings, chosen = netket_settings(name, method, recipe, overrides)
+        shown = settings
+    command = child_command(method, recipe, settings, seconds, args.eval_samples)
+    result = run_child(command, timeout=3 * seconds + 900)
+    for note in result.get("notes", []):
+        print(f"  ({name}, {method}: {note})", file=sys.stderr)
+    record = results.run_record(
+        result,
+        exact,
+        comparison="sweep" if sweep else "peers",
+        row=name,
+        system=system_keys(recipe),
+        method=method,
+        settings=shown,
+        how_chosen=how_chosen or chosen,
+        seed=seed,
+        budget_seconds=seconds,
+    )
+    record["label"] = record["label"] or METHODS[method]
+    results.write_record(record, args.results)
+    return record
+
+
 def table_header():
     return [
-        "| system | method | wall s | steps | energy ± error | exact | relative error "
+        "| system | method | seed | wall s | steps | energy ± error | exact | relative error "
         "| exact <H> relative error |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
 
 
-def table_line(name, result, exact):
-    """One markdown table line for one method's result on one row."""
-    label = result.get("label") or METHODS.get(result.get("method"), "?")
-    if "error" in result:
-        return f"| {name} | {label} | | | failed: {result['error']} | | | |"
-    from kerasnqs.exact import relative_error
+def table_line(record):
+    """One markdown table line for one record."""
 
-    energy, error = result["energy"], result["energy_error"]
-    reference, source = exact
-    exact_text, relative, full_sum = source, "-", "-"
-    if reference is not None:
-        exact_text = f"{reference:.6f} ({source})"
-        relative = f"{relative_error(energy, reference):.1e}"
-        if result.get("variational_energy") is not None:
-            full_sum = f"{relative_error(result['variational_energy'], reference):.1e}"
+    def number(key, spec):
+        return "-" if record[key] is None else format(record[key], spec)
+
+    start = f"| {record['row']} | {record['label']} | {record['seed']} |"
+    if record["error"]:
+        return f"{start} | | failed: {record['error']} | | | |"
+    exact = record["exact_source"]
+    if record["exact_energy"] is not None:
+        exact = f"{record['exact_energy']:.6f} ({exact})"
+    energy = f"{number('energy', '.6f')} ± {number('energy_error', '.1e')}"
     return (
-        f"| {name} | {label} | {result['train_seconds']:.0f} | {result['steps']} | "
-        f"{energy:.6f} ± {error:.1e} | {exact_text} | {relative} | {full_sum} |"
+        f"{start} {number('seconds_used', '.0f')} | {record['steps']} | {energy} | {exact} | "
+        f"{number('relative_error', '.1e')} | {number('exact_expectation_relative_error', '.1e')} |"
     )
+
+
+def parse_grid(texts, method):
+    """The grid of `--sweep` for a method: `--grid KEY=V1,V2,...` or `SWEEP_GRIDS`."""
+    if not texts:
+        return SWEEP_GRIDS[method]
+    grid = {}
+    for text in texts:
+        key, _, values = text.partition("=")
+        grid[key.strip().replace("-", "_")] = [json.loads(value) for value in values.split(",")]
+    return grid
+
+
+def describe_grid(grid):
+    """E.g. `lr {0.01, 0.02} x diag_shift {0.01}`."""
+    return " x ".join(
+        f"{key} {{{', '.join(f'{v:g}' for v in values)}}}" for key, values in grid.items()
+    )
+
+
+def sweep(name, method, exact, args, print_line):
+    """Runs every point of a method's grid on a row at `--sweep-seconds`; returns the best.
+
+    Returns:
+        `(point, grid)`: the grid point with the lowest error (`results.headline`), or
+        `None` if no point finished, and the grid.
+    """
+    grid = parse_grid(args.grid, method)
+    points = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+    scored = []
+    for point in points:
+        seed = dict(args.set).get("seed", 0)
+        record = run_one(
+            name, method, seed, args.sweep_seconds, exact, args, point, "sweep point", sweep=True
+        )
+        print_line(table_line(record) + f" <- {point}")
+        value, _ = results.headline(record)
+        if value is not None:
+            scored.append((value, point))
+    if not scored:
+        print(f"{name}, {method}: no grid point finished", file=sys.stderr)
+        return None, grid
+    value, best = min(scored, key=lambda pair: pair[0])
+    print(f"{name}, {method}: best of sweep {describe_grid(grid)}: {best} ({value:.2e})")
+    return best, grid
 
 
 def check_conventions(names):
@@ -384,7 +597,7 @@ def check_conventions(names):
     print(f"conventions agree (largest relative difference {worst:.1e})")
 
 
-def main():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--only",
@@ -406,7 +619,26 @@ def main():
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a kerasnqs recipe key, e.g. units=48",
+        help="override a kerasnqs recipe key, e.g. units=48 (system keys and seed: both sides)",
+    )
+    parser.add_argument(
+        "--set-netket",
+        type=parse_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"override a NetKet setting: {', '.join(netket_peers.OVERRIDABLE)}",
+    )
+    parser.add_argument("--seeds", type=positive(int), help="run seeds 0 to N - 1")
+    parser.add_argument("--sweep", action="store_true", help="sweep a grid first (see above)")
+    parser.add_argument(
+        "--sweep-seconds", type=positive(float), default=60.0, help="budget of a grid point"
+    )
+    parser.add_argument(
+        "--grid", action="append", metavar="KEY=V1,V2", help="the sweep's grid (repeatable)"
+    )
+    parser.add_argument(
+        "--results", default=str(results.RESULTS_DIR), help="the folder records go to"
     )
     parser.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
     parser.add_argument(
@@ -415,8 +647,23 @@ def main():
         help="compare both sides' exact energies on small systems, then exit",
     )
     parser.add_argument("--child-recipe", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.sweep and not args.grid:
+        missing = [method for method in args.methods if method not in SWEEP_GRIDS]
+        if missing:
+            parser.error(f"--sweep has no grid for {missing}: pass --methods or --grid")
+    for method in set(args.methods) & set(netket_peers.SETTINGS):
+        grid = parse_grid(args.grid, method) if args.sweep else {}
+        try:
+            netket_peers.method_settings(method, dict(args.set_netket))
+            netket_peers.method_settings(method, {key: values[0] for key, values in grid.items()})
+        except ValueError as error:
+            parser.error(str(error))
+    return args
 
+
+def main(argv=None):
+    args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before kerasnqs loads TensorFlow
     if args.child_recipe:
         result = train_kerasnqs(json.loads(args.child_recipe), args.seconds, args.eval_samples)
@@ -429,21 +676,28 @@ def main():
 
     lines = table_header()
     print("\n".join(lines), flush=True)
+
+    def print_line(line):
+        lines.append(line)
+        print(line, flush=True)
+
+    seeds = range(args.seeds) if args.seeds else [dict(args.set).get("seed", 0)]
     for name in names:
-        recipe = {**load_recipe(RECIPES[name]), **dict(args.set)}
-        exact = exact_energy(recipe)
+        exact = exact_energy({**load_recipe(RECIPES[name]), **dict(args.set)})
         seconds = args.seconds or SECONDS[name]
-        for method in args.methods:
-            overrides = dict(args.set)
-            if KERASNQS_METHODS.get(method, {}).get("sr"):
-                overrides = {**SR_ROW_SETTINGS.get(name, {}), **overrides}
-            command = child_command(method, recipe, seconds, args.eval_samples, overrides)
-            result = run_child(command, timeout=3 * seconds + 900)
-            result.setdefault("method", method)
-            for note in result.get("notes", []):
-                print(f"  ({name}, {method}: {note})", file=sys.stderr)
-            lines.append(table_line(name, result, exact))
-            print(lines[-1], flush=True)
+        if args.sweep:
+            for method in args.methods:
+                best, grid = sweep(name, method, exact, args, print_line)
+                if best is None or not args.seeds:
+                    continue
+                chosen = f"best of sweep {describe_grid(grid)} at {args.sweep_seconds:g} s"
+                for seed in seeds:
+                    record = run_one(name, method, seed, seconds, exact, args, best, chosen)
+                    print_line(table_line(record))
+            continue
+        for seed in seeds:
+            for method in args.methods:
+                print_line(table_line(run_one(name, method, seed, seconds, exact, args)))
     if args.markdown:
         with open(args.markdown, "w") as file:
             file.write("\n".join(lines) + "\n")

@@ -15,22 +15,23 @@ Each run prints its steps, steps per second, the energy estimated from fresh sam
 the exact `<psi|H|psi>` summed over the sector when it has at most 2^20 configurations
 (`kerasnqs.exact.expectation`, free of sampling noise), their relative errors against
 the exact ground-state energy (`kerasnqs.exact.reference_energy`) and the parameter
-count, and appends one JSON record per run to `--record`.
+count, and writes one record per run into the results store (`benchmarks/results/`,
+or `--results DIR`; see `benchmarks/results.py`), comparison `"square-cells"`.
 
 Not run in CI. Timings are wall-clock on whatever else the machine is doing.
 
 Usage:
 
-    python benchmarks/square_cells.py --seconds 90 --record runs/square_cells.jsonl
+    python benchmarks/square_cells.py --seconds 90
     python benchmarks/square_cells.py --cells tensor-gru --units 24 --seconds 30
     python benchmarks/square_cells.py --units 32 --units-gru 32     # equal units
 """
 
 import argparse
-import json
 import os
 import time
 
+import results
 from timing import wall_clock_budget
 
 CELLS = ("gru", "tensor-gru")
@@ -52,18 +53,29 @@ def parse_args(argv=None):
     )
     parser.add_argument("--eval-samples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--record", default=None, help="a JSON-lines file to append to")
+    parser.add_argument(
+        "--results", default=str(results.RESULTS_DIR), help="the folder records go to"
+    )
     return parser.parse_args(argv)
+
+
+def system_keys(size):
+    """The system keys of the open Heisenberg square (as a recipe gives them)."""
+    from kerasnqs.recipes.system import system_config
+
+    keys = {"system": "heisenberg", "lattice": "square", "size": f"{size}x{size}"}
+    return system_config({**keys, "marshall_sign": True, "magnetization": 0.0})
 
 
 def heisenberg_square(size):
     """The open Heisenberg square in the Marshall basis and its exact ground-state energy."""
     from kerasnqs.exact import reference_energy
+    from kerasnqs.hilbert import SpinHalf
     from kerasnqs.lattice import Square
     from kerasnqs.operators import Heisenberg
 
     hamiltonian = Heisenberg(Square(size), marshall_sign=True)
-    exact, method = reference_energy(hamiltonian, magnetization=0)
+    exact, method = reference_energy(hamiltonian, SpinHalf(hamiltonian.n_sites, magnetization=0))
     return hamiltonian, exact, method
 
 
@@ -99,12 +111,18 @@ def step_stamps():
     return Stamps()
 
 
-def train(hamiltonian, exact, cell, units, seconds, eval_samples, seed):
-    """Trains one cell for `seconds` of wall time; returns the run's record (a dict)."""
+def train(hamiltonian, cell, units, seconds, eval_samples, seed):
+    """Trains one cell for `seconds` of wall time.
+
+    Returns:
+        A dict as `peers.py`'s children print it (`energy`, `energy_error`, `variance`,
+        `variational_energy`, `steps`, `train_seconds`, ...), for `results.run_record`.
+    """
     import keras
+    import tensorflow as tf
 
     import kerasnqs
-    from kerasnqs.exact import expectation, relative_error
+    from kerasnqs.exact import expectation
     from kerasnqs.hilbert import basis
 
     keras.utils.set_random_seed(seed)
@@ -125,30 +143,65 @@ def train(hamiltonian, exact, cell, units, seconds, eval_samples, seed):
     steps = int(vmc.optimizer.iterations.numpy())
     first_step_seconds = stamps.times[0] - start
     later = stamps.times[-1] - stamps.times[0]
+    rate = f"{(steps - 1) / later:.2f} steps/s after it" if later > 0 else "one step"
 
+    begin = time.perf_counter()
     stats = vmc.estimate(n_samples=eval_samples, seed=seed + 1)
     full_sum = None
     if basis.sector_size(model.n_sites, 0) <= FULL_SUM_LIMIT:
         full_sum = expectation(model, hamiltonian)
     return {
-        "cell": cell,
-        "cell_class": type(model.cells[0]).__name__,
-        "units": units,
+        "label": f"{type(model.cells[0]).__name__}, {units} units",
         "n_parameters": n_parameters(model),
         "steps": steps,
         "train_seconds": train_seconds,
-        "steps_per_second": steps / train_seconds,
-        "first_step_seconds": first_step_seconds,
-        "steps_per_second_after_first": (steps - 1) / later if later > 0 else None,
         "energy": float(stats.mean.real),
         "energy_error": float(stats.error_of_mean),
+        "variance": float(stats.variance),
         "variational_energy": full_sum,
         "eval_samples": eval_samples,
-        "relative_error": float(relative_error(stats.mean.real, exact)),
-        "variational_relative_error": (
-            None if full_sum is None else float(relative_error(full_sum, exact))
-        ),
+        "estimate_seconds": time.perf_counter() - begin,
+        "notes": [f"compile and first step {first_step_seconds:.1f} s, {rate}"],
+        "versions": {
+            "kerasnqs": kerasnqs.__version__,
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+        },
     }
+
+
+def record_of(result, args, system, exact, cell, units, how_chosen):
+    """The results-store record of one cell's run."""
+    settings = {"cell": cell, "units": units, "sr": True, **SR_RECIPE}
+    return results.run_record(
+        result,
+        exact,
+        comparison="square-cells",
+        row=f"heisenberg-square-{args.size}x{args.size}",
+        system=system,
+        method=cell,
+        settings=settings,
+        how_chosen=how_chosen,
+        seed=args.seed,
+        budget_seconds=args.seconds,
+    )
+
+
+def summary(record):
+    """One line for the terminal."""
+    line = (
+        f"{record['method']:>10} ({record['label']}, {record['n_parameters']} parameters): "
+        f"{record['steps']} steps in {record['seconds_used']:.1f} s "
+        f"({record['steps'] / record['seconds_used']:.2f}/s; {record['notes'][0]}); "
+        f"E = {record['energy']:.5f} +- {record['energy_error']:.5f} "
+        f"(rel. error {record['relative_error']:.2e})"
+    )
+    if record["exact_expectation"] is not None:
+        line += (
+            f"; exact <H> {record['exact_expectation']:.6f} "
+            f"(rel. error {record['exact_expectation_relative_error']:.2e})"
+        )
+    return line
 
 
 def main(argv=None):
@@ -158,8 +211,10 @@ def main(argv=None):
     lattice = hamiltonian.lattice
     units = {"tensor-gru": args.units, "gru": args.units_gru}
     counts = {"tensor-gru": n_parameters(build_model(lattice, "tensor-gru", args.units))}
+    how_chosen = "the 6x6 square's SR row of peers.py; units given by hand"
     if units["gru"] is None:
         units["gru"] = matching_units(lattice, "gru", counts["tensor-gru"], round(1.5 * args.units))
+        how_chosen = "the 6x6 square's SR row of peers.py; gru's units match the parameters"
     counts["gru"] = n_parameters(build_model(lattice, "gru", units["gru"]))
     mismatch = abs(counts["gru"] - counts["tensor-gru"]) / counts["tensor-gru"]
     print(
@@ -173,40 +228,12 @@ def main(argv=None):
     )
     if mismatch > 0.1:
         print("warning: the parameter counts differ by more than 10%")
+    system = system_keys(args.size)
     for cell in args.cells:
-        record = train(
-            hamiltonian, exact, cell, units[cell], args.seconds, args.eval_samples, args.seed
-        )
-        record.update(
-            {
-                "system": f"heisenberg-square-{args.size}x{args.size}-open-marshall-m0",
-                "exact_energy": exact,
-                "budget_seconds": args.seconds,
-                "sr": SR_RECIPE,
-                "seed": args.seed,
-                "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            }
-        )
-        variational = record["variational_energy"]
-        print(
-            f"{cell:>10} ({record['cell_class']}, {record['units']} units, "
-            f"{record['n_parameters']} parameters): {record['steps']} steps in "
-            f"{record['train_seconds']:.1f} s ({record['steps_per_second']:.2f}/s; compile and "
-            f"first step {record['first_step_seconds']:.1f} s, "
-            f"{record['steps_per_second_after_first'] or 0:.2f}/s after); "
-            f"E = {record['energy']:.5f} +- {record['energy_error']:.5f} "
-            f"(rel. error {record['relative_error']:.2e})"
-            + (
-                ""
-                if variational is None
-                else f"; exact <H> {variational:.6f} "
-                f"(rel. error {record['variational_relative_error']:.2e})"
-            ),
-            flush=True,
-        )
-        if args.record:
-            with open(args.record, "a") as file:
-                file.write(json.dumps(record) + "\n")
+        result = train(hamiltonian, cell, units[cell], args.seconds, args.eval_samples, args.seed)
+        record = record_of(result, args, system, (exact, method), cell, units[cell], how_chosen)
+        results.write_record(record, args.results)
+        print(summary(record), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,88 @@
+"""`benchmarks/peers.py`'s settings: rows, NetKet overrides, sweeps (no training here)."""
+
+import pathlib
+import sys
+
+import pytest
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def peers():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import peers
+
+        yield peers
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def row_recipe(peers, name):
+    return {**peers.load_recipe(peers.RECIPES[name]), "seed": 0}
+
+
+def test_every_row_has_a_budget(peers):
+    assert set(peers.SECONDS) == set(peers.RECIPES)
+    assert set(peers.SR_ROW_SETTINGS) <= set(peers.RECIPES)
+    assert set(peers.SR_ROW_CHOSEN) == set(peers.SR_ROW_SETTINGS)
+
+
+def test_the_j1j2_rings_test_the_sign_structure(peers):
+    rings = {name for name in peers.RECIPES if name.startswith("j1j2")}
+    assert rings == {"j1j2-chain-20-j2-0.2", "j1j2-chain-20-j2-0.24", "j1j2-chain-20-j2-0.4"}
+    assert peers.SR_ROW_SETTINGS["j1j2-chain-20-j2-0.24"]["phase"] is False
+    assert peers.SR_ROW_SETTINGS["j1j2-chain-20-j2-0.4"]["phase"] is True
+
+
+def test_at_j2_0_4_both_sides_can_carry_a_sign(peers):
+    name = "j1j2-chain-20-j2-0.4"
+    ours, _ = peers.kerasnqs_settings(name, "kerasnqs-sr", row_recipe(peers, name), {})
+    theirs, chosen = peers.netket_settings(name, "rbmsymm-sr", row_recipe(peers, name), {})
+    assert ours["phase"] is True
+    assert theirs["param_dtype"] == "complex128"
+    assert "complex" in chosen
+
+
+def test_a_grid_point_wins_over_the_row_settings(peers):
+    name = "heisenberg-chain-20-pbc"
+    recipe = row_recipe(peers, name)
+    settings, chosen = peers.kerasnqs_settings(name, "kerasnqs-sr", recipe, {"lr": 0.2})
+    assert (settings["lr"], settings["diag_shift"]) == (0.2, 1e-5)
+    assert chosen == "by hand: lr=0.2"
+    _, chosen = peers.kerasnqs_settings(name, "kerasnqs-sr", recipe, {})
+    assert chosen == peers.SR_ROW_CHOSEN[name]
+
+
+def test_netket_settings_can_be_overridden_per_run(peers):
+    settings, chosen = peers.netket_settings(
+        "tfim-chain-20-h1", "rbmsymm-sr", row_recipe(peers, "tfim-chain-20-h1"), {"lr": 0.05}
+    )
+    assert (settings["lr"], settings["diag_shift"], settings["n_samples"]) == (0.05, 0.01, 1008)
+    assert chosen == "by hand: lr=0.05"
+
+
+def test_netket_refuses_a_setting_it_does_not_have(peers):
+    with pytest.raises(ValueError, match="'features'"):
+        peers.netket_peers.method_settings("rbmsymm-sr", {"features": 16})
+
+
+def test_the_sweep_grid_defaults_and_overrides(peers):
+    assert peers.parse_grid(None, "rbmsymm-sr") == {
+        "lr": [0.01, 0.02, 0.05],
+        "diag_shift": [1e-2, 1e-3, 1e-4],
+    }
+    grid = peers.parse_grid(["lr=0.01,0.02", "diag-shift=1e-2"], "rbmsymm-sr")
+    assert grid == {"lr": [0.01, 0.02], "diag_shift": [0.01]}
+    assert peers.describe_grid(grid) == "lr {0.01, 0.02} x diag_shift {0.01}"
+
+
+def test_a_sweep_needs_a_grid(peers):
+    with pytest.raises(SystemExit):
+        peers.parse_args(["--sweep", "--methods", "gru-adam"])
+
+
+def test_a_netket_override_is_checked_before_anything_runs(peers):
+    with pytest.raises(SystemExit):
+        peers.parse_args(["--methods", "rbmsymm-sr", "--set-netket", "units=3"])
