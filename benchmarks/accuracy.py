@@ -31,6 +31,7 @@ J1J2_RING = {
     "units": 48,
     "steps": 2000,
     "lr": 5e-3,
+    "sr": False,
 }
 """The J1-J2 rows: beyond j2 = 0 the Marshall-rotated ground state has signs, hence `phase`."""
 
@@ -48,7 +49,7 @@ MIXTURE_TABLE = {
     for h in (0.5, 1.0, 2.0)
     for model, settings in (
         ("mixture", {"model": "mixture", "n_components": 16, "steps": 1000}),
-        ("rnn", {}),
+        ("rnn", {"sr": False}),
     )
 }
 

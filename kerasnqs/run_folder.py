@@ -24,6 +24,10 @@ CHECKPOINT = "checkpoint.keras"
 RUN_FILES = (CONFIG, HISTORY, PLOT, MODEL, SUMMARY, CHECKPOINT)
 """Every file a training run writes in its folder."""
 
+TRAINING_CHOICE = "training_choice"
+"""The key of `config.json` that says how the settings the user left open were chosen
+(`kerasnqs.Recipe.training_choice`)."""
+
 FINGERPRINT = "settings_sha256"
 """The key of `config.json` that records the fingerprint of the run's recipe
 (`kerasnqs.Recipe.fingerprint`), by which `--resume` tells an edited `config.json`."""

@@ -86,3 +86,27 @@ def test_a_sweep_needs_a_grid(peers):
 def test_a_netket_override_is_checked_before_anything_runs(peers):
     with pytest.raises(SystemExit):
         peers.parse_args(["--methods", "rbmsymm-sr", "--set-netket", "units=3"])
+
+
+def test_the_sr_method_trains_the_tuned_settings_the_rows_were_measured_with(peers):
+    # The SR settings live in kerasnqs.recipes.tuned, the defaults a user gets; these are
+    # the values the rows' records were measured with (SR_ROW_SETTINGS before the move).
+    measured = {
+        "tfim-chain-20-h1": (0.05, 1e-4),
+        "tfim-chain-50-h0.5": (0.05, 1e-4),
+        "heisenberg-chain-20-pbc": (0.05, 1e-5),
+        "j1j2-chain-20-j2-0.2": (0.05, 1e-5),
+        "tfim-square-4x4-h3": (0.05, 1e-5),
+        "heisenberg-square-6x6": (0.1, 1e-5),
+    }
+    for name, (lr, shift) in measured.items():
+        recipe = peers.load_recipe(peers.RECIPES[name])
+        settings, _ = peers.kerasnqs_settings(name, "kerasnqs-sr", recipe, {})
+        assert (settings["sr"], settings["lr"], settings["diag_shift"]) == (True, lr, shift), name
+    adam, _ = peers.kerasnqs_settings(
+        "tfim-chain-20-h1",
+        "kerasnqs-adam",
+        peers.load_recipe(peers.RECIPES["tfim-chain-20-h1"]),
+        {},
+    )
+    assert (adam["sr"], adam["lr"]) == (False, 0.01)

@@ -24,6 +24,7 @@ from kerasnqs.vmc import AnnealingScheduler
 
 TINY = ["--size", "6", "--steps", "20", "--steps-per-epoch", "5", "--samples", "32"]
 TINY += ["--units", "4", "--eval-samples", "500"]
+TINY += ["--no-sr", "--lr", "0.01"]  # Adam: its moments are the optimizer state to restore
 INTERRUPTED_AT = 7  # mid-way through the second epoch of 5 steps
 
 

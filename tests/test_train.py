@@ -17,6 +17,8 @@ from kerasnqs.training import load_vmc
 
 TINY = kerasnqs.Recipe(size=6, units=4, samples=32, steps=12, steps_per_epoch=4)
 TINY = TINY.replace(eval_samples=500)
+# TINY leaves the optimizer open, as most users do: `train` trains TINY.resolved() (SR
+# for the TFIM chain) and records the choice.
 
 
 def _weights(vmc):
@@ -37,7 +39,8 @@ def in_memory():
 def test_train_in_memory_returns_the_run_and_writes_nothing(in_memory):
     run = in_memory
     assert run.out is None and not run.interrupted and run.stopped_by is None
-    assert run.recipe == TINY and run.steps == run.planned_steps == 12
+    assert run.recipe == TINY.resolved() and run.steps == run.planned_steps == 12
+    assert run.recipe.sr is True
     assert [row["step"] for row in run.history] == [4, 8, 12]
     assert run.exact_source == "free fermions"
     energy = float(run.energy.mean.real)
@@ -72,9 +75,10 @@ def test_train_into_a_folder_writes_the_run_files(in_memory, tmp_path):
     assert files <= {path.name for path in out.iterdir()}
     assert not (out / run_folder.CHECKPOINT).exists()
     config = json.loads((out / run_folder.CONFIG).read_text())
-    assert config.pop(run_folder.FINGERPRINT) == TINY.fingerprint()
+    assert config.pop(run_folder.FINGERPRINT) == TINY.resolved().fingerprint()
+    assert config.pop(run_folder.TRAINING_CHOICE) == TINY.training_choice()
     assert config.pop("out") == str(out)
-    assert kerasnqs.Recipe.from_dict(config) == TINY
+    assert kerasnqs.Recipe.from_dict(config) == TINY.resolved()
     summary = json.loads((out / run_folder.SUMMARY).read_text())
     assert summary == run.summary()
     assert summary["v_score"] == pytest.approx(run.v_score)
@@ -103,7 +107,7 @@ def test_an_interrupted_run_resumes_to_the_weights_of_an_uninterrupted_one(in_me
         kerasnqs.train(TINY, out=out, callbacks=[_InterruptAfterEpoch(1)], verbose=0)
     assert (out / run_folder.CHECKPOINT).exists() and not (out / run_folder.MODEL).exists()
     resumed = kerasnqs.train(resume=out, verbose=0)
-    assert not resumed.interrupted and resumed.recipe == TINY
+    assert not resumed.interrupted and resumed.recipe == TINY.resolved()
     assert [row["step"] for row in resumed.history] == [4, 8, 12]
     _assert_same_weights(_weights(resumed.vmc), _weights(in_memory.vmc))
     assert float(resumed.energy.mean.real) == float(in_memory.energy.mean.real)

@@ -1,6 +1,7 @@
 """`kerasnqs train`: the flags and `--config` file become a `kerasnqs.Recipe`, which
 `kerasnqs.train` trains; this module prints the result and chooses the exit status."""
 
+import argparse
 import shlex
 import signal
 import sys
@@ -48,9 +49,10 @@ def add_parser(subparsers):
     flag("lr", float, "initial learning rate, of Adam, or of SGD with --sr")
     group.add_argument(
         "--sr",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="precondition with stochastic reconfiguration (kerasnqs.vmc.SR) and train "
-        "with SGD instead of Adam",
+        "with SGD, or (--no-sr) train with Adam (the measured best for the system: SR on "
+        "every system measured so far)",
     )
     flag("diag_shift", float, "SR diagonal shift")
     flag("seed", int, "random seed")
@@ -108,7 +110,9 @@ def _flag_adder(group):
 
     def add(key, kind, text):
         flag = "--" + key.replace("_", "-")
-        group.add_argument(flag, type=kind, help=f"{text} ({getattr(_DEFAULT, key)})")
+        default = getattr(_DEFAULT, key)
+        default = "the measured best for the system" if default is None else default
+        group.add_argument(flag, type=kind, help=f"{text} ({default})")
 
     return add
 
@@ -173,6 +177,8 @@ def run(args):
     else:
         _check_resume_alone(args)
     overwrite = bool(args.overwrite)
+    if recipe is not None and recipe.training_choice():
+        print(f"training: {recipe.training_choice()}")
     try:
         run = kerasnqs.train(recipe, out=out, resume=args.resume, overwrite=overwrite, verbose=2)
     except KeyboardInterrupt as error:  # a second signal: the last checkpoint stays

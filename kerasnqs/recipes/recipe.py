@@ -6,7 +6,7 @@ import math
 import sys
 
 from kerasnqs import sha256, validation
-from kerasnqs.recipes import checks
+from kerasnqs.recipes import checks, tuned
 from kerasnqs.recipes.system import DEFAULTS as SYSTEM_DEFAULTS
 from kerasnqs.recipes.system import build_system, check_system
 
@@ -67,9 +67,12 @@ class Recipe:
         steps_per_epoch: steps per logged epoch (and checkpoint); a run shorter than
             one epoch is one epoch of `steps` steps.
         lr: the initial learning rate, of Adam, or of SGD with `sr`; it decays by a
-            cosine to 1% of it over the steps.
-        sr: precondition with stochastic reconfiguration (`kerasnqs.vmc.SR`), with SGD.
-        diag_shift: the diagonal shift of SR.
+            cosine to 1% of it over the steps. None (the default): the measured best for
+            the system (`kerasnqs.recipes.tuned`).
+        sr: precondition with stochastic reconfiguration (`kerasnqs.vmc.SR`), with SGD,
+            or train with Adam (False). None (the default): whichever measured best for
+            the system, SR for every system measured so far.
+        diag_shift: the diagonal shift of SR; None (the default): the measured best.
         seed: the seed of the initial weights and of the samples.
         chunk_size: connected configurations evaluated at once; None means `"auto"`,
             the most that fit in `memory_budget`.
@@ -114,9 +117,9 @@ class Recipe:
     samples: int = 500
     steps: int = 1000
     steps_per_epoch: int = 25
-    lr: float = 1e-2
-    sr: bool = False
-    diag_shift: float = 1e-4
+    lr: float | None = None
+    sr: bool | None = None
+    diag_shift: float | None = None
     seed: int = 0
     chunk_size: int | None = None
     memory_budget: str | None = None
@@ -140,7 +143,7 @@ class Recipe:
                 checks.samples(value, f"--{_flag(key)}")
             elif value is not None:
                 checks.positive_integer(f"--{_flag(key)}", value)
-        if not validation.is_finite_positive(self.lr):
+        if self.lr is not None and not validation.is_finite_positive(self.lr):
             raise ValueError(f"--lr must be a finite positive number, got {self.lr!r}")
         checks.seed(self.seed)
         if not isinstance(self.phase, bool):
@@ -153,9 +156,9 @@ class Recipe:
         if init_from is not None and (not isinstance(init_from, str) or not init_from.strip()):
             raise ValueError(f"--init-from must be a path (text), got {init_from!r}")
         epoch_length(self.steps, self.steps_per_epoch)
-        if not isinstance(self.sr, bool):
+        if self.sr is not None and not isinstance(self.sr, bool):
             raise ValueError(f"sr must be true or false, got {self.sr!r}")
-        if not validation.is_finite_positive(self.diag_shift):
+        if self.diag_shift is not None and not validation.is_finite_positive(self.diag_shift):
             raise ValueError(f"--diag-shift must be a finite number > 0, got {self.diag_shift!r}")
         parse_symmetries(self.symmetries)
         check_system(self.system_keys())
@@ -206,6 +209,33 @@ class Recipe:
         30
         """
         return dataclasses.replace(self, **changes)
+
+    def resolved(self):
+        """The recipe with its open training settings chosen (`kerasnqs.recipes.tuned`).
+
+        `sr`, `lr` and `diag_shift` left at None take the values that measured best for
+        the system; what `kerasnqs.train` trains and a run folder's `config.json` records.
+
+        Example:
+
+        >>> recipe = Recipe(system="heisenberg", size=20, pbc=True).resolved()
+        >>> recipe.sr, recipe.lr, recipe.diag_shift
+        (True, 0.05, 1e-05)
+        >>> Recipe(sr=False).resolved().lr
+        0.01
+        """
+        chosen, _ = tuned.choose(self.to_dict())
+        return self.replace(**chosen)
+
+    def training_choice(self):
+        """A line saying how the open training settings are chosen, or "" if none is open.
+
+        Example:
+
+        >>> Recipe(system="heisenberg", size=20, pbc=True, lr=0.1).training_choice()[:50]
+        'SR (SGD 0.1, diag shift 1e-05); chose sr, diag_shi'
+        """
+        return tuned.choose(self.to_dict())[1]
 
     def fingerprint(self):
         """The sha256 of the settings as canonical JSON, as a hex string: what a run

@@ -169,7 +169,8 @@ def check_memory(recipe, wavefunction, hamiltonian):
 
 def build_optimizer(recipe):
     """The recipe's optimizer: SGD with `sr`, else Adam, at `lr` decaying by a cosine
-    to 1% of it over the recipe's steps."""
+    to 1% of it over the recipe's steps (open settings chosen by `Recipe.resolved`)."""
+    recipe = recipe.resolved()
     schedule = keras.optimizers.schedules.CosineDecay(
         recipe.lr, decay_steps=recipe.steps, alpha=0.01
     )
@@ -187,7 +188,8 @@ def build_vmc(
         hamiltonian: the operator trained for.
         optimizer: the optimizer; defaults to `build_optimizer(recipe)`.
         preconditioner: the VMC's preconditioner; defaults to the recipe's
-            (`kerasnqs.vmc.SR(recipe.diag_shift)` with `recipe.sr`, else None).
+            (`kerasnqs.vmc.SR(recipe.diag_shift)` with `recipe.sr`, else None; open
+            settings chosen by `Recipe.resolved`).
         jit_compile: passed to `VMC.compile`. Defaults to True (XLA).
 
     Returns:
@@ -195,6 +197,7 @@ def build_vmc(
     """
     from kerasnqs.vmc import SR, VMC
 
+    recipe = recipe.resolved()
     if isinstance(preconditioner, str) and preconditioner == "recipe":
         preconditioner = SR(recipe.diag_shift) if recipe.sr else None
     vmc = VMC(

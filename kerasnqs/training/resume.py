@@ -22,7 +22,8 @@ def read_recipe(folder):
         raise ValueError(f"--resume {folder!r} holds no training run: no {run_folder.CONFIG}")
     saved = run_folder.read_json(path, "the settings of the run to resume")
     if isinstance(saved, dict):
-        saved = {k: v for k, v in saved.items() if k not in (run_folder.FINGERPRINT, "out")}
+        records = (run_folder.FINGERPRINT, run_folder.TRAINING_CHOICE, "out")
+        saved = {k: v for k, v in saved.items() if k not in records}
     if not isinstance(saved, dict) or set(saved) - set(KEYS):
         raise ValueError(
             f"--resume: {path!r} does not hold the settings of a run; expected a JSON "

@@ -136,6 +136,8 @@ def train(recipe=None, out=None, callbacks=(), resume=None, overwrite=False, ver
         recipe = Recipe()
     elif not isinstance(recipe, Recipe):
         recipe = Recipe.from_dict(recipe)
+    choice = recipe.training_choice()  # "" on resume: config.json has every setting
+    recipe = recipe.resolved()
     if out is not None and (not isinstance(out, str | os.PathLike) or not str(out).strip()):
         raise ValueError(f"--out must be a path (text), got {out!r}")
     out = None if out is None else os.fspath(out)
@@ -155,19 +157,21 @@ def train(recipe=None, out=None, callbacks=(), resume=None, overwrite=False, ver
             resuming.check_resumed_recipe(out, recipe, checkpoint)
         else:
             run_folder.check_out(out, overwrite=overwrite)
-        folder = _Folder(out, resume is not None, checkpoint, overwrite)
+        folder = _Folder(out, resume is not None, checkpoint, overwrite, choice)
         return _train(recipe, folder, list(callbacks), verbose)
 
 
 @dataclasses.dataclass
 class _Folder:
     """Where a run writes: `path`, whether it continues the run there (from
-    `checkpoint`, None if no epoch had ended), or else may replace one (`overwrite`)."""
+    `checkpoint`, None if no epoch had ended), or else may replace one (`overwrite`),
+    and how the recipe's open training settings were chosen (`choice`)."""
 
     path: str
     resumed: bool
     checkpoint: str | None
     overwrite: bool
+    choice: str = ""
 
 
 def _train(recipe, folder, callbacks, verbose):
@@ -235,6 +239,8 @@ def _prepare_folder(recipe, folder):
     run_folder.prepare_out(folder.path, overwrite=folder.overwrite)
     config = {**recipe.to_dict(), "out": folder.path}
     config[run_folder.FINGERPRINT] = recipe.fingerprint()
+    if folder.choice:
+        config[run_folder.TRAINING_CHOICE] = folder.choice
     run_folder.write_json(os.path.join(folder.path, run_folder.CONFIG), config)
 
 
