@@ -54,9 +54,11 @@ sector) has at most 2^20 of them ("exact `<H>`"), else of the Monte Carlo estima
 
 Reading a table: one line per method and settings; "median" is the median over runs
 (the mean of the two middle ones for an even number of runs), "min-max" their spread,
-"runs (seeds)" how many runs and with which seeds. Numbers from before the store were
-transcribed from the hand-written page (commit d67cf65): their tables say so, and what
-that page did not record is empty in their records.
+"runs (seeds)" how many runs and with which seeds, "V-score" the median of `N Var(E) /
+E^2` (N sites; varbench's measure of a state's quality, comparable across methods and
+without an exact energy) over the runs that recorded the variance. Numbers from before
+the store were transcribed from the hand-written page (commit d67cf65): their tables say
+so, and what that page did not record is empty in their records.
 
 To regenerate: `python benchmarks/report.py`.
 """
@@ -221,7 +223,8 @@ def summarize(records, keep_all=False):
 
     Returns:
         `(lines, hidden)`: a list of dicts (`row`, `method`, `label`, `settings`,
-        `how_chosen`, `quantity`, `runs`, `seeds`, `median`, `low`, `high`, `steps`),
+        `how_chosen`, `quantity`, `runs`, `seeds`, `median`, `low`, `high`, `steps`,
+        `v_score`: the median V-score of the runs that recorded one, else None),
         and the number of records left out for older settings.
     """
     valid = [record for record in records if results.headline(record)[0] is not None]
@@ -236,6 +239,7 @@ def summarize(records, keep_all=False):
     for (row, method, quantity, _), group in groups.items():
         values = [results.headline(record)[0] for record in group]
         steps = [record["steps"] for record in group if record["steps"] is not None]
+        v_scores = [record["v_score"] for record in group if record.get("v_score") is not None]
         lines.append(
             {
                 "row": row,
@@ -250,6 +254,7 @@ def summarize(records, keep_all=False):
                 "low": min(values),
                 "high": max(values),
                 "steps": round(statistics.median(steps)) if steps else None,
+                "v_score": statistics.median(v_scores) if v_scores else None,
             }
         )
     order = {method: index for index, method in enumerate(METHOD_ORDER)}
@@ -277,7 +282,7 @@ def settings_text(settings):
 def table(lines, with_row):
     """The markdown table of `summarize`'s lines."""
     columns = ["method", "settings", "how chosen", "runs (seeds)", "steps", "compared"]
-    columns += ["median", "min–max"]
+    columns += ["median", "min–max", "V-score"]
     if with_row:
         columns.insert(0, "row")
     text = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
@@ -296,6 +301,7 @@ def table(lines, with_row):
             quantity,
             number(line["median"], quantity),
             spread,
+            "-" if line["v_score"] is None else f"{line['v_score']:.1e}",
         ]
         if with_row:
             cells.insert(0, f"`{line['row']}`")

@@ -103,9 +103,9 @@ def v_score(variance, energy, n_sites):
     Returns:
         A float or `None`.
     """
-    if variance is None or not energy or n_sites is None:
-        return None
-    return n_sites * variance / energy**2
+    from kerasnqs.stats import v_score as kerasnqs_v_score
+
+    return kerasnqs_v_score(variance, energy, n_sites)
 
 
 def count_sites(system):

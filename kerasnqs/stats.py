@@ -68,6 +68,35 @@ class Stats:
         return f"{mean:.8g} ± {self.error_of_mean:.2g} [σ²={self.variance:.3g}, N={self.n_samples}]"
 
 
+def v_score(variance, energy, n_sites):
+    """Returns the V-score of an energy estimate, or `None` when it is undefined.
+
+    The V-score of varbench (Wu et al., arXiv 2302.04919) measures a variational state's
+    quality without an exact energy, comparably across methods and sizes: it is zero
+    for an eigenstate.
+
+    Mathematical details: `V = N Var(E_loc) / E^2`, with `N` the number of sites
+    (degrees of freedom) and `E` the energy; undefined for `E = 0`.
+
+    Args:
+        variance: the variance of the local energy, or `None`.
+        energy: the energy estimate (its real part counts), or `None`.
+        n_sites: the number of sites `N`, or `None`.
+
+    Returns:
+        A float, or `None` when a factor is missing or `E` is zero.
+
+    Example:
+
+    >>> v_score(variance=0.02, energy=-25.1, n_sites=20)  # doctest: +ELLIPSIS
+    0.000634...
+    """
+    if variance is None or energy is None or n_sites is None:
+        return None
+    energy = float(np.real(energy))
+    return float(n_sites * variance / energy**2) if energy else None
+
+
 def statistics(values):
     """Returns the `Stats` of independent samples of a local estimator.
 

@@ -53,6 +53,7 @@ METADATA_KEYS = {
     "exact_energy",
     "exact_source",
     "relative_error",
+    "v_score",
     "wall_time_s",
     "hardware",
     "kerasnqs_version",
@@ -157,6 +158,13 @@ def test_shipped_model_records_its_relative_error(shipped):
     exact = metadata["exact_energy"]
     relative_error = abs(metadata["energy"]["mean"] - exact) / abs(exact)
     assert metadata["relative_error"] == pytest.approx(relative_error, rel=1e-12)
+
+
+def test_shipped_model_records_its_v_score(shipped):
+    _, wavefunction, metadata = shipped
+    energy, n_sites = metadata["energy"], wavefunction.n_sites
+    expected = n_sites * energy["variance"] / energy["mean"] ** 2
+    assert metadata["v_score"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_shipped_model_reproduces_its_stored_log_psi(shipped):

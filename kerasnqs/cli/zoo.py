@@ -132,6 +132,8 @@ def _info_lines(metadata, folder):
         yield "relative error", _relative(metadata)
     elif metadata.get("exact_source"):
         yield "exact energy", metadata["exact_source"]
+    if metadata.get("v_score") is not None:
+        yield "V-score", f"{metadata['v_score']:.2e} (N Var(E) / E^2)"
     for key, value in (metadata.get("recipe") or {}).items():
         if key == "file":  # The recipe file stays in the repository, out of the package.
             value = f"`kerasnqs zoo recipe {metadata['name']}` prints it"

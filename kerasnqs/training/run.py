@@ -8,6 +8,7 @@ import time
 import warnings
 
 from kerasnqs import run_folder
+from kerasnqs import stats as stats_lib
 from kerasnqs.exact import reference_energy, relative_error
 from kerasnqs.recipes import Recipe
 from kerasnqs.training import resume as resuming
@@ -262,7 +263,7 @@ def _training_run(vmc, recipe, rows, stats, exact, out):
     if stats is not None:
         energy = float(stats.mean.real)
         variance = stats.variance
-        v_score = vmc.wavefunction.n_sites * variance / energy**2 if energy else None
+        v_score = stats_lib.v_score(variance, energy, vmc.wavefunction.n_sites)
         if exact_energy is not None:
             relative = relative_error(energy, exact_energy)
     return TrainingRun(

@@ -25,7 +25,7 @@ import numpy as np
 from kerasnqs import operators
 from kerasnqs.exact import relative_error
 from kerasnqs.models.wavefunction import Wavefunction
-from kerasnqs.stats import Stats
+from kerasnqs.stats import Stats, v_score
 from kerasnqs.zoo import metadata as metadata_lib
 from kerasnqs.zoo.metadata import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE
 from kerasnqs.zoo.registry import METADATA_FILE, find
@@ -104,7 +104,8 @@ def save(
     constructor `arguments`, `n_parameters`); `recipe` (as given, for example steps,
     samples, optimizer, learning rate, schedule, seed and the recipe file); `energy`
     (`mean`, `error_of_mean`, `variance`, `n_samples`); `exact_energy`, `exact_source`
-    and `relative_error` (`|mean - exact| / |exact|`); `wall_time_s`; `hardware`
+    and `relative_error` (`|mean - exact| / |exact|`); `v_score` (`N Var(E) / E^2`,
+    `kerasnqs.stats.v_score`); `wall_time_s`; `hardware`
     (platform, processor, machine, CPU count, Python, TensorFlow and Keras versions);
     `kerasnqs_version`; `created` (UTC); `check`, the `log_psi` of a few configurations
     drawn from the model, which a loaded model must reproduce; and `config_sha256`,
@@ -169,6 +170,7 @@ def save(
         "exact_energy": None if exact_energy is None else float(exact_energy),
         "exact_source": exact_source,
         "relative_error": _relative_error(energy["mean"], exact_energy),
+        "v_score": v_score(energy["variance"], energy["mean"], wavefunction.n_sites),
         "wall_time_s": None if wall_time_s is None else float(wall_time_s),
         "hardware": _hardware(),
         "kerasnqs_version": _kerasnqs_version(),
