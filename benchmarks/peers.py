@@ -457,7 +457,18 @@ def exact_energy(recipe):
     )
 
 
-def run_one(name, method, seed, seconds, exact, args, point=None, how_chosen=None, sweep=False):
+def run_one(
+    name,
+    method,
+    seed,
+    seconds,
+    exact,
+    args,
+    point=None,
+    how_chosen=None,
+    sweep=False,
+    comparison=None,
+):
     """Trains one method on one row with one seed, records it; returns the record.
 
     Args:
@@ -471,6 +482,7 @@ def run_one(name, method, seed, seconds, exact, args, point=None, how_chosen=Non
         point: a grid point of `--sweep` (settings that win over all others).
         how_chosen: replaces the settings' own `how_chosen` (a sweep's words).
         sweep: record the run as a sweep point (comparison `"sweep"`, not `"peers"`).
+        comparison: the record's comparison, when it is neither (`default_recipe.py`).
 
     Returns:
         The record (`results.run_record`), also written into `args.results`.
@@ -493,7 +505,7 @@ def run_one(name, method, seed, seconds, exact, args, point=None, how_chosen=Non
     record = results.run_record(
         result,
         exact,
-        comparison="sweep" if sweep else "peers",
+        comparison=comparison or ("sweep" if sweep else "peers"),
         row=name,
         system=system_keys(recipe),
         method=method,

@@ -91,6 +91,15 @@ KINDS = {
         "`TensorizedGRUCell` (`tensor-gru`) on the open Heisenberg square, SR at equal "
         "wall time.",
     ),
+    "default-recipe": (
+        "The default recipe against the benchmark recipe",
+        True,
+        False,
+        "`python benchmarks/default_recipe.py`: `kerasnqs train` given only the system "
+        "flags (its optimizer, rate and shift chosen by `kerasnqs.recipes.tuned`, 1000 "
+        "steps) against `peers.py`'s `kerasnqs-sr` given the same wall time as the "
+        "command's training took (the budget of the table).",
+    ),
     "accuracy": (
         "Accuracy of the recipes",
         False,
