@@ -10,8 +10,8 @@
 >>> keras.utils.set_random_seed(recipe.seed)  # before any weight exists
 >>> wavefunction = build_wavefunction(recipe, lattice, hamiltonian)
 >>> vmc = build_vmc(recipe, wavefunction, hamiltonian)
->>> type(vmc.optimizer).__name__
-'Adam'
+>>> type(vmc.optimizer).__name__, type(vmc.preconditioner).__name__  # the tuned default
+('SGD', 'SR')
 """
 
 import keras
