@@ -322,6 +322,14 @@ def plural(count, noun):
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+
+def describe_machine(machine):
+    """E.g. `AMD EPYC, 2 cores` or, for a run pinned with `taskset`, `..., 1 of 2 cores`."""
+    used = machine.get("cores_used")
+    if used is None or used == machine["cores"]:
+        return f"{machine['cpu']}, {machine['cores']} cores"
+    return f"{machine['cpu']}, {used} of {machine['cores']} cores"
+
 def sources(records, hidden):
     """The sentences under a table: exact energies, where and when its runs were made."""
     text = []
@@ -336,9 +344,7 @@ def sources(records, hidden):
         commits = sorted(
             {record["commit"] + ("+" if record["dirty"] else "") for record in harness}
         )
-        machines = sorted(
-            {f"{r['machine']['cpu']}, {r['machine']['cores']} cores" for r in harness}
-        )
+        machines = sorted({describe_machine(record["machine"]) for record in harness})
         span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
         text.append(
             f"{plural(len(harness), 'run')} recorded by the harness on {span}, commit "

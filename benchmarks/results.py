@@ -116,14 +116,16 @@ def count_sites(system):
 
 
 def machine():
-    """The CPU model (from `/proc/cpuinfo`, `None` elsewhere) and the number of cores."""
+    """The CPU model (from `/proc/cpuinfo`, `None` elsewhere), the number of cores, and how
+    many of them this process may run on (`cores_used`: fewer under `taskset`)."""
     try:
         with open("/proc/cpuinfo") as file:
             lines = [line for line in file if line.startswith("model name")]
     except OSError:
         lines = []
     cpu = lines[0].split(":", 1)[1].strip() if lines else None
-    return {"cpu": cpu, "cores": os.cpu_count()}
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return {"cpu": cpu, "cores": os.cpu_count(), "cores_used": len(usable) if usable else None}
 
 
 def git_state():
