@@ -5,7 +5,9 @@ estimate, a false alarm about once in 16,000 runs); seeds are fixed. Tracing a m
 passes takes seconds, so the estimates are shared between tests through fixtures.
 """
 
+import gc
 import importlib
+import weakref
 
 import numpy as np
 import pytest
@@ -153,3 +155,16 @@ def test_xla_estimates_of_operators_with_several_flip_loops_equal_the_graph_ones
     xla = kerasnqs.estimate(model, operators, n_samples=200, seed=SEED, jit_compile=True)
     for graph_stats, xla_stats in zip(graph, xla, strict=True):
         np.testing.assert_allclose(xla_stats.mean, graph_stats.mean, rtol=1e-5)
+
+
+def test_the_compiled_estimate_does_not_keep_its_model_alive():
+    """The cache of compiled estimates is keyed weakly by the model; a function that held
+    the model in its closure kept every model a process ever estimated (gigabytes over
+    the test suite)."""
+    model = make_model(CHAIN, units=4, phase=False, scale=0.5)
+    kerasnqs.estimate(model, ENERGY, n_samples=16, seed=SEED)
+    assert model in estimate_module._COMPILED
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None

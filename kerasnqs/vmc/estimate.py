@@ -239,9 +239,12 @@ def _compiled_sampler(wavefunction, operators, chunk_sizes, jit_compile):
     cache = _COMPILED.setdefault(wavefunction, {})
     key = (tuple(id(operator) for operator in operators), chunk_sizes, jit_compile)
     if key not in cache:
+        # A weak reference: a closure holding the model would keep its own cache key alive.
+        model = weakref.ref(wavefunction)
 
         @tf.function(jit_compile=jit_compile)
         def sample_local_values(n, seed):
+            wavefunction = model()
             configs, log_psi = wavefunction.sample(n, seed)
             results = []
             for operator, chunk_size in zip(operators, chunk_sizes, strict=True):
