@@ -221,7 +221,8 @@ def train(spec, method, seconds, eval_samples, settings, seed):
 
     Returns:
         A dict of JSON values: energy, error, variance (kerasnqs's units), the exact
-        `<H>` of the trained state or `None`, steps, seconds, settings and versions.
+        `<H>` of the trained state or `None`, steps, seconds, settings, versions, and
+        `notes` on the sampler (`sampler_notes`).
     """
     import jax
 
@@ -241,6 +242,7 @@ def train(spec, method, seconds, eval_samples, settings, seed):
     state.n_samples = eval_samples
     stats = state.expect(hamiltonian)
     estimate_seconds = time.perf_counter() - begin
+    notes = sampler_notes(state)
     variational_energy = None
     if state.hilbert.is_indexable and state.hilbert.n_states <= FULL_SUM_LIMIT:
         import netket as nk
@@ -265,7 +267,24 @@ def train(spec, method, seconds, eval_samples, settings, seed):
         "settings": settings,
         "versions": versions(),
         "library": f"netket {__import__('netket').__version__}",
+        "notes": notes,
     }
+
+
+def sampler_notes(state):
+    """What the sampler did, to tell a stalled state from a slow one: how many of the
+    estimate's samples are distinct, and for Metropolis chains their acceptance rate over
+    the whole run. A state that collapsed onto a few configurations, or chains that stopped
+    moving, show as a handful of distinct samples or an acceptance near zero."""
+    import numpy as np
+
+    samples = np.asarray(state.samples).reshape(-1, state.hilbert.size)
+    distinct = len(np.unique(samples, axis=0))
+    notes = [f"{distinct} distinct configurations among the estimate's {len(samples)} samples"]
+    acceptance = getattr(state.sampler_state, "acceptance", None)
+    if acceptance is not None:
+        notes.append(f"Metropolis acceptance {float(acceptance):.3f} over the run")
+    return notes
 
 
 def label(method, settings):
