@@ -69,10 +69,7 @@ def test_netket_refuses_a_setting_it_does_not_have(peers):
 
 
 def test_the_sweep_grid_defaults_and_overrides(peers):
-    assert peers.parse_grid(None, "rbmsymm-sr") == {
-        "lr": [0.01, 0.02, 0.05],
-        "diag_shift": [1e-2, 1e-3, 1e-4],
-    }
+    assert peers.parse_grid(None, "rbmsymm-sr") == peers.SWEEP_GRIDS["rbmsymm-sr"]
     grid = peers.parse_grid(["lr=0.01,0.02", "diag-shift=1e-2"], "rbmsymm-sr")
     assert grid == {"lr": [0.01, 0.02], "diag_shift": [0.01]}
     assert peers.describe_grid(grid) == "lr {0.01, 0.02} x diag_shift {0.01}"
