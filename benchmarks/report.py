@@ -322,13 +322,46 @@ def plural(count, noun):
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-
 def describe_machine(machine):
     """E.g. `AMD EPYC, 2 cores` or, for a run pinned with `taskset`, `..., 1 of 2 cores`."""
     used = machine.get("cores_used")
     if used is None or used == machine["cores"]:
         return f"{machine['cpu']}, {machine['cores']} cores"
     return f"{machine['cpu']}, {used} of {machine['cores']} cores"
+
+
+SAMPLER_NOTE = re.compile(
+    r"^(?:(?P<distinct>\d+) distinct configurations among .* (?P<samples>\d+) samples"
+    r"|Metropolis acceptance (?P<acceptance>[\d.]+) over the run)$"
+)
+"""The notes `netket_peers.sampler_notes` writes on every NetKet run: summarized, not listed."""
+
+FROZEN_ACCEPTANCE = 0.01
+"""Below this Metropolis acceptance over a run, its chains count as frozen (a stall)."""
+
+
+def sampler_note(record, group):
+    """A number from a record's sampler notes (`SAMPLER_NOTE`'s `group`), or None."""
+    for note in record["notes"]:
+        match = SAMPLER_NOTE.match(note)
+        if match and match.group(group) is not None:
+            return float(match.group(group))
+    return None
+
+
+def acceptance(record):
+    return sampler_note(record, "acceptance")
+
+
+def frozen_text(record):
+    """E.g. `lr=0.05, diag_shift=0.01: 3 of 50000 samples distinct`."""
+    distinct, samples = sampler_note(record, "distinct"), sampler_note(record, "samples")
+    settings = record["settings"]
+    where = settings_text({k: v for k, v in settings.items() if k in ("lr", "diag_shift")})
+    if distinct is None:
+        return where
+    return f"{where}: {distinct:.0f} of {samples:.0f} samples distinct"
+
 
 def sources(records, hidden):
     """The sentences under a table: exact energies, where and when its runs were made."""
@@ -355,7 +388,18 @@ def sources(records, hidden):
     )
     for provenance, count in sorted(transcribed.items()):
         text.append(f"{plural(count, 'run')} {provenance}.")
-    notes = sorted({note for record in records for note in record["notes"]})
+    frozen = [record for record in records if acceptance(record) is not None]
+    frozen = [record for record in frozen if acceptance(record) < FROZEN_ACCEPTANCE]
+    if frozen:
+        text.append(
+            f"{plural(len(frozen), 'run')} ended with frozen Metropolis chains (acceptance "
+            f"below {FROZEN_ACCEPTANCE:.0%} over the run: "
+            + "; ".join(frozen_text(record) for record in frozen)
+            + ")."
+        )
+    notes = sorted(
+        {note for record in records for note in record["notes"] if not SAMPLER_NOTE.match(note)}
+    )
     if notes:
         text.append("Notes: " + "; ".join(notes) + ".")
     failed = [record for record in records if record["error"]]

@@ -159,3 +159,33 @@ def test_a_record_with_an_unknown_key_is_refused(bench, tmp_path):
     _, results = bench
     with pytest.raises(ValueError, match="outside FIELDS"):
         results.write_record({**make_record(results, 1e-3, 0), "energie": -25.0}, tmp_path)
+
+
+def netket_record(results, relative, seed, acceptance, distinct):
+    notes = [
+        f"{distinct} distinct configurations among the estimate's 50000 samples",
+        f"Metropolis acceptance {acceptance:.3f} over the run",
+    ]
+    settings = {"alpha": 4, "lr": 0.05, "diag_shift": 0.01, "n_samples": 1008}
+    return make_record(results, relative, seed, method="rbmsymm-sr", settings=settings, notes=notes)
+
+
+def test_frozen_metropolis_chains_are_named_and_sampler_notes_summarized(bench, tmp_path):
+    report, results = bench
+    results.write_record(netket_record(results, 0.44, 0, acceptance=0.0, distinct=3), tmp_path)
+    results.write_record(netket_record(results, 1e-4, 1, acceptance=0.43, distinct=9000), tmp_path)
+    page = report.render(results.read_records(tmp_path))
+    assert (
+        "1 run ended with frozen Metropolis chains (acceptance below 1% over the run: "
+        "lr=0.05, diag_shift=0.01: 3 of 50000 samples distinct)."
+    ) in page
+    assert "distinct configurations among" not in page
+    assert "Metropolis acceptance 0.430" not in page
+
+
+def test_a_run_pinned_to_fewer_cores_says_so(bench, tmp_path):
+    report, results = bench
+    machine = {"cpu": "Test CPU", "cores": 2, "cores_used": 1}
+    results.write_record(make_record(results, 1e-3, 0, machine=machine), tmp_path)
+    page = report.render(results.read_records(tmp_path))
+    assert "on Test CPU, 1 of 2 cores." in page
