@@ -7,7 +7,9 @@ median of the compared number (`results.headline`: a relative error, or a measur
 time), its spread (min-max), the number of runs and their seeds. Only the newest
 settings of each method are shown (a sweep shows every grid point); older records stay
 in the store and are counted under the table. Under each table: the exact energy, and
-the dates, commits and machines of its runs, or where transcribed numbers come from.
+the dates, commits and machines of its runs, or where transcribed numbers come from. A
+row's table that a newer table of the row replaces (`superseded`) moves to a last
+section, "Earlier comparisons against NetKet".
 
 Usage:
 
@@ -138,6 +140,14 @@ KINDS = {
         False,
         "`python benchmarks/distributed.py`: seconds per training step of the TFIM "
         "chain of 20 sites, GRU 32, on one and two logical devices of the 2-core CPU.",
+    ),
+    "peers-earlier": (
+        "Earlier comparisons against NetKet",
+        True,
+        True,
+        "Tables replaced by a later measurement of their row (every run of the newer table "
+        "is more recent than every run of these), and the rows `peers.py` no longer has; "
+        "kept for the record, with the settings of their time.",
     ),
 }
 """Each kind of comparison: its section title, whether it has one table per row and
@@ -421,6 +431,8 @@ def tables_of(records):
         else:
             key = (record["comparison"], "", 0)
         groups[key].append(record)
+    for key in superseded(groups):
+        groups[("peers-earlier", *key[1:])] = groups.pop(key)
     kinds = list(KINDS)
     return dict(
         sorted(
@@ -428,6 +440,24 @@ def tables_of(records):
             key=lambda item: (kinds.index(item[0][0]), natural(item[0][1]), item[0][2]),
         )
     )
+
+
+def superseded(tables):
+    """The keys of the peers tables that go under "Earlier comparisons": a retired row's,
+    and those a newer table of the same row replaces, one whose every run is more recent
+    than every run of theirs (transcribed runs, without a date, count as the oldest)."""
+    keys = [key for key in tables if key[0] == "peers"]
+    old = []
+    for key in keys:
+        latest = max(newest(record) for record in tables[key])
+        newer = [
+            other
+            for other in keys
+            if other[1] == key[1] and min(newest(r) for r in tables[other]) > latest
+        ]
+        if newer or retired(key[1]):
+            old.append(key)
+    return old
 
 
 def unmeasured_rows(records):
@@ -507,7 +537,7 @@ def render(records):
         if per_row:
             heading = f"### {describe_system(group[0]['system'])}, {budget:g} s"
             page += [heading, "", f"Row `{row}`."]
-            if this_kind == "peers" and retired(row):
+            if this_kind == "peers-earlier" and retired(row):
                 page[-1] += " No longer a row of `peers.py` (see `benchmarks/NOTES.md`)."
             page.append("")
         lines, hidden = summarize(group, keep_all=not newest_only)

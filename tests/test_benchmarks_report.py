@@ -189,3 +189,22 @@ def test_a_run_pinned_to_fewer_cores_says_so(bench, tmp_path):
     results.write_record(make_record(results, 1e-3, 0, machine=machine), tmp_path)
     page = report.render(results.read_records(tmp_path))
     assert "on Test CPU, 1 of 2 cores." in page
+
+
+def test_a_newer_table_of_a_row_moves_the_older_one_to_earlier_comparisons(bench, three_seeds):
+    report, results = bench
+    older = make_record(results, 9e-4, 0, budget_seconds=300, date="2026-11-01T10:00:00+00:00")
+    results.write_record(older, three_seeds)
+    page = report.render(results.read_records(three_seeds))
+    current, earlier = page.split("## Earlier comparisons against NetKet")
+    assert "| `tfim-chain-20-h1`, 60 s |" in current
+    assert "`tfim-chain-20-h1`, 300 s" not in current
+    assert "### TFIM" in earlier and ", 300 s" in earlier
+
+
+def test_tables_of_a_row_without_dates_all_stay_current(bench, tmp_path):
+    report, results = bench
+    for seed, budget in enumerate([600, 3600]):
+        record = make_record(results, 1e-3, seed, budget_seconds=budget, date=None)
+        results.write_record(record, tmp_path, stamp=f"transcribed-{budget}")
+    assert report.superseded(report.tables_of(results.read_records(tmp_path))) == []
