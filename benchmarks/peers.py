@@ -155,14 +155,30 @@ SR_ROW_CHOSEN = {
 
 SR_DEFAULT_CHOSEN = "SR_SETTINGS: shift 1e-4 beat 1e-3 on every row, one run each (session 6)"
 
-NETKET_ROW_SETTINGS = {"j1j2-chain-20-j2-0.4": {"param_dtype": "complex128"}}
+NETKET_ROW_SETTINGS = {
+    "tfim-chain-20-h1": {"lr": 0.05, "diag_shift": 1e-3},
+    "tfim-chain-50-h0.5": {"lr": 0.05, "diag_shift": 1e-3},
+    "heisenberg-chain-20-pbc": {"lr": 0.01, "diag_shift": 1e-4},
+    "j1j2-chain-20-j2-0.2": {"lr": 0.01, "diag_shift": 1e-4},
+    "j1j2-chain-20-j2-0.24": {"lr": 0.02, "diag_shift": 1e-3},
+    "j1j2-chain-20-j2-0.4": {"lr": 0.02, "diag_shift": 1e-2, "param_dtype": "complex128"},
+    "tfim-square-4x4-h3": {"lr": 0.02, "diag_shift": 1e-3},
+}
 """Where a row's `rbmsymm-sr` settings differ from `netket_peers.SETTINGS` (`lr`,
 `diag_shift`, `n_samples`, `alpha`, `param_dtype`), with how they were chosen in
-`NETKET_ROW_CHOSEN`. The real RBM is positive, so on the ring at j2 = 0.4 it gets
-complex parameters, as kerasnqs gets its phase head there; `--sweep` finds the rest."""
+`NETKET_ROW_CHOSEN`: the best point of `--sweep` at 60 s on one core (session 14;
+records with comparison "sweep"). The real RBM is positive, so on the ring at
+j2 = 0.4 it gets complex parameters, as kerasnqs gets its phase head there."""
 
+SWEPT_SESSION_14 = "best of sweep lr {0.01, 0.02, 0.05} x diag_shift {%s} at 60 s, 1 core"
 NETKET_ROW_CHOSEN = {
-    "j1j2-chain-20-j2-0.4": "complex parameters (a positive state is 3.6e-4 above E0), not swept"
+    "tfim-chain-20-h1": SWEPT_SESSION_14 % "0.1, 0.01, 0.001, 0.0001",
+    "tfim-chain-50-h0.5": SWEPT_SESSION_14 % "0.1, 0.01, 0.001, 0.0001",
+    "heisenberg-chain-20-pbc": SWEPT_SESSION_14 % "0.1, 0.01, 0.001, 0.0001",
+    "j1j2-chain-20-j2-0.2": SWEPT_SESSION_14 % "0.1, 0.01, 0.001, 0.0001",
+    "j1j2-chain-20-j2-0.24": SWEPT_SESSION_14 % "0.1, 0.01, 0.001",
+    "j1j2-chain-20-j2-0.4": SWEPT_SESSION_14 % "0.1, 0.01, 0.001" + ", complex parameters",
+    "tfim-square-4x4-h3": SWEPT_SESSION_14 % "0.1, 0.01, 0.001",
 }
 
 NETKET_DEFAULT_CHOSEN = "the issue's settings (netket_peers.SETTINGS), not tuned"

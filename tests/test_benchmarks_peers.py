@@ -56,11 +56,21 @@ def test_a_grid_point_wins_over_the_row_settings(peers):
 
 
 def test_netket_settings_can_be_overridden_per_run(peers):
+    name = "heisenberg-chain-20-pbc"
+    settings, chosen = peers.netket_settings(name, "rbmsymm-sr", row_recipe(peers, name), {})
+    row = peers.NETKET_ROW_SETTINGS[name]
+    assert (settings["lr"], settings["diag_shift"]) == (row["lr"], row["diag_shift"])
+    assert settings["n_samples"] == peers.netket_peers.SETTINGS["rbmsymm-sr"]["n_samples"]
+    assert chosen == peers.NETKET_ROW_CHOSEN[name]
     settings, chosen = peers.netket_settings(
-        "tfim-chain-20-h1", "rbmsymm-sr", row_recipe(peers, "tfim-chain-20-h1"), {"lr": 0.05}
+        name, "rbmsymm-sr", row_recipe(peers, name), {"lr": 0.03}
     )
-    assert (settings["lr"], settings["diag_shift"], settings["n_samples"]) == (0.05, 0.01, 1008)
-    assert chosen == "by hand: lr=0.05"
+    assert (settings["lr"], settings["diag_shift"]) == (0.03, row["diag_shift"])
+    assert chosen == "by hand: lr=0.03"
+
+
+def test_every_row_names_how_netkets_settings_were_chosen(peers):
+    assert set(peers.NETKET_ROW_CHOSEN) == set(peers.NETKET_ROW_SETTINGS)
 
 
 def test_netket_refuses_a_setting_it_does_not_have(peers):
