@@ -20,10 +20,10 @@ which `benchmarks/report.py` writes `docs/benchmarks.md`. Methods:
   `X` over the budget.
 - `kerasnqs-sr-sym`: SR on the symmetrized RNN (`kerasnqs.models.SymmetricWavefunction`)
   over the row's cheap symmetries.
-- `rbmsymm-sr`: NetKet's `RBMSymm(alpha=4)` with Metropolis sampling and SGD 0.02
-  preconditioned by `SR(diag_shift=0.01)`, 1008 samples per step
-  (`netket_peers.SETTINGS`; a row may change them in `NETKET_ROW_SETTINGS`, the command
-  line with `--set-netket lr=0.05`).
+- `rbmsymm-sr`: NetKet's `RBMSymm(alpha=4)` with Metropolis sampling and SGD
+  preconditioned by `SR`, 1008 samples per step (`netket_peers.SETTINGS`), with each
+  row's rate and shift from its `--sweep` (`NETKET_ROW_SETTINGS`; the command line
+  changes them with `--set-netket lr=0.05`).
 - `gru-adam`: NetKet's `FastGRUNet1D(layers=2)` (as many features as the kerasnqs
   recipe's units) with `ARDirectSampler` and Adam 1e-3, 1008 samples per step.
 
@@ -57,6 +57,12 @@ Usage:
     python benchmarks/peers.py --only heisenberg-chain-20-pbc --set diag_shift_final=1e-5
     python benchmarks/peers.py --only tfim-chain-20-h1 --methods rbmsymm-sr --sweep --seeds 3
     python benchmarks/peers.py --check-conventions
+
+Both sides at once, each pinned to a core of its own (how the three-seed tables of
+session 14 were made; the records note the one core):
+
+    taskset -c 0 python benchmarks/peers.py --methods kerasnqs-sr --seeds 3 --seconds 120 &
+    taskset -c 1 python benchmarks/peers.py --methods rbmsymm-sr --seeds 3 --seconds 120
 """
 
 import argparse

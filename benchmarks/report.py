@@ -42,10 +42,12 @@ settings.
 What is compared: kerasnqs's autoregressive RNN wavefunctions, trained by variational
 Monte Carlo, against NetKet 3.23 on the same systems, and against kerasnqs's own
 baselines (a mixture of product states, the Transformer). The comparisons against
-NetKet run at equal wall time: each side trains in its own process, one after the
-other on the same machine, for the same budget; its clock starts once its model is
-built and counts compilation (XLA, JAX) too; training stops at the first step that ends
-past the budget, and the final estimate is not counted.
+NetKet run at equal wall time: each side trains in its own process on the same machine
+for the same budget, either one after the other on all its cores or, where the machine
+line under a table says "1 of 2 cores", both at once, each pinned to a core of its own
+(`taskset`); its clock starts once its model is built and counts compilation (XLA, JAX)
+too; training stops at the first step that ends past the budget, and the final
+estimate is not counted.
 
 Units: energies are in kerasnqs's units (`S = sigma / 2`; NetKet's Heisenberg energies
 are divided by 4). A relative error is `|E - E0| / |E0|` against the exact ground-state
