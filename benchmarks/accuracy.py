@@ -1,8 +1,11 @@
 """Trains a table of systems with `kerasnqs train` and prints energies against exact ones.
 
 Each row runs `kerasnqs train --config` in its own process (the same code path users
-run) and reads the run's `summary.json`. Not run in CI: the full table takes tens of
-minutes on a 2-core CPU.
+run) and reads the run's `summary.json`, and writes one record into the results store
+(`benchmarks/results/`, or `--results DIR`; comparison "accuracy" for the main table,
+"mixture" for the mixture table), from which `benchmarks/report.py` writes
+`docs/benchmarks.md`. Not run in CI: the full table takes tens of minutes on a 2-core
+CPU.
 
 Usage:
 
@@ -18,6 +21,8 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+
+import results
 
 RECIPES = pathlib.Path(__file__).resolve().parents[1] / "zoo" / "recipes"
 
@@ -65,6 +70,74 @@ def to_toml(settings):
     return "".join(f"{key} = {value(v)}\n" for key, v in settings.items())
 
 
+HOW_CHOSEN = {
+    "main": "the zoo recipe",
+    "main-dict": "accuracy.py's J1J2_RING",
+    "mixture-mixture": "accuracy.py's MIXTURE_TABLE",
+    "mixture-rnn": "kerasnqs train's defaults",
+}
+"""How each kind of row's settings were chosen (the `how_chosen` of its records)."""
+
+
+def load_recipe(recipe):
+    """Returns a recipe (a TOML path or a dict) as a dict of settings keyed with underscores."""
+    if not isinstance(recipe, dict):
+        from kerasnqs.recipes.recipe import KEYS, read_toml
+
+        recipe = read_toml(str(recipe), known=KEYS)
+    return {key.replace("-", "_"): value for key, value in recipe.items()}
+
+
+def row_record(name, settings, summary, table):
+    """The results-store record of one row's run.
+
+    Args:
+        name: the row's name in its table (a mixture row ends with `-mixture` or `-rnn`).
+        settings: the row's recipe (a TOML path or a dict of keys).
+        summary: the run's `summary.json`, or `{"error": message}`.
+        table: `"main"` or `"mixture"`.
+
+    Returns:
+        A record (`results.run_record`): comparison "accuracy" or "mixture", the row
+        without the model's suffix and the model as the method for the mixture table.
+    """
+    from kerasnqs.recipes.system import system_config
+
+    recipe = load_recipe(settings)
+    system = system_config(recipe)
+    if table == "main":
+        comparison, row, method = "accuracy", name, "kerasnqs-train"
+        how_chosen = HOW_CHOSEN["main-dict" if isinstance(settings, dict) else "main"]
+    else:
+        comparison = "mixture"
+        row, method = name.rsplit("-", 1)
+        how_chosen = HOW_CHOSEN[f"mixture-{method}"]
+    result = summary
+    if "error" not in summary:
+        result = {
+            "energy": summary["energy"],
+            "energy_error": summary["energy_error_of_mean"],
+            "variance": summary["variance"],
+            "steps": summary["steps"],
+            "train_seconds": summary["train_time_s"],
+            "eval_samples": recipe.get("eval_samples"),
+            "versions": results.kerasnqs_versions(),
+        }
+    shown = {key: value for key, value in recipe.items() if key not in system and key != "seed"}
+    exact = (summary.get("exact_energy"), summary.get("exact_source"))
+    return results.run_record(
+        result,
+        exact,
+        comparison=comparison,
+        row=row,
+        system=system,
+        method=method,
+        settings=shown,
+        how_chosen=how_chosen,
+        seed=recipe.get("seed", 0),
+    )
+
+
 def run_row(name, settings, out):
     """Trains one row: `settings` is a dict of `kerasnqs train` keys or a recipe path."""
     folder = os.path.join(out, name)
@@ -91,6 +164,9 @@ def main():
     parser.add_argument("--table", choices=["main", "mixture"], default="main")
     parser.add_argument("--only", nargs="*", help="row names to run")
     parser.add_argument("--out", default="runs/accuracy")
+    parser.add_argument(
+        "--results", default=str(results.RESULTS_DIR), help="the folder records go to"
+    )
     args = parser.parse_args()
 
     table = MAIN_TABLE if args.table == "main" else MIXTURE_TABLE
@@ -100,6 +176,7 @@ def main():
     )
     for name, settings in rows.items():
         summary = run_row(name, settings, args.out)
+        results.write_record(row_record(name, settings, summary, args.table), args.results)
         if "error" in summary:
             print(f"{name:<26} failed: {summary['error']}")
             continue

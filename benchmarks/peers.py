@@ -78,6 +78,7 @@ import time
 import accuracy
 import netket_peers
 import results
+from accuracy import load_recipe
 from netket_venv import HERE, ensure_netket
 from timing import wall_clock_budget, wall_clock_shift
 
@@ -234,15 +235,6 @@ under a wall-clock budget the recipe's steps are not used; the estimate's sample
 `eval_samples`."""
 
 
-def load_recipe(recipe):
-    """Returns a recipe (a TOML path or a dict) as a dict of settings keyed with underscores."""
-    if not isinstance(recipe, dict):
-        from kerasnqs.recipes.recipe import KEYS, read_toml
-
-        recipe = read_toml(str(recipe), known=KEYS)
-    return {key.replace("-", "_"): value for key, value in recipe.items()}
-
-
 def system_keys(recipe):
     """The system keys of a recipe, defaults filled in (what `netket_peers.py` reads)."""
     from kerasnqs.recipes.system import system_config
@@ -353,21 +345,7 @@ def train_kerasnqs(recipe, seconds, eval_samples):
         "estimate_seconds": time.perf_counter() - begin,
         "n_parameters": int(sum(w.numpy().size for w in wavefunction.trainable_weights)),
         "notes": [],
-        "versions": versions(),
-    }
-
-
-def versions():
-    """The versions of kerasnqs, TensorFlow and Keras."""
-    import keras
-    import tensorflow as tf
-
-    import kerasnqs
-
-    return {
-        "kerasnqs": kerasnqs.__version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
+        "versions": results.kerasnqs_versions(),
     }
 
 

@@ -128,6 +128,20 @@ def machine():
     return {"cpu": cpu, "cores": os.cpu_count(), "cores_used": len(usable) if usable else None}
 
 
+def kerasnqs_versions():
+    """The installed versions of kerasnqs, TensorFlow and Keras, read from the packages'
+    metadata (without importing them; None for one that is not installed)."""
+    from importlib import metadata
+
+    found = {}
+    for name in ("kerasnqs", "tensorflow", "keras"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
 def git_state():
     """Returns `(commit, dirty)`: the short hash of HEAD and whether tracked files differ.
 

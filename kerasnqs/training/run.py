@@ -70,6 +70,7 @@ class TrainingRun:
             "variance": self.variance,
             "v_score": self.v_score,
             "exact_energy": self.exact_energy,
+            "exact_source": self.exact_source,
             "relative_error": self.relative_error,
             "steps": self.steps,
             "planned_steps": self.planned_steps,

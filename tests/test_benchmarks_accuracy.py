@@ -1,0 +1,76 @@
+"""`benchmarks/accuracy.py` writes a results-store record for each row (no training here)."""
+
+import pathlib
+import sys
+
+import pytest
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def accuracy():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import accuracy
+
+        yield accuracy
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def summary(energy, exact, variance):
+    """A `summary.json` as `kerasnqs train` writes it."""
+    return {
+        "energy": energy,
+        "energy_error_of_mean": 1e-4,
+        "variance": variance,
+        "v_score": None,
+        "exact_energy": exact,
+        "exact_source": "free fermions",
+        "relative_error": abs(energy - exact) / abs(exact),
+        "steps": 1000,
+        "planned_steps": 1000,
+        "interrupted": False,
+        "wall_time_s": 130.0,
+        "train_time_s": 120.0,
+    }
+
+
+def test_a_zoo_row_records_its_system_settings_and_errors(accuracy):
+    name = "tfim-chain-20-h1"
+    record = accuracy.row_record(
+        name, accuracy.MAIN_TABLE[name], summary(-25.1, -25.107797, 0.02), "main"
+    )
+    assert (record["comparison"], record["row"], record["method"]) == (
+        "accuracy",
+        name,
+        "kerasnqs-train",
+    )
+    assert record["system"]["system"] == "tfim" and record["n_sites"] == 20
+    assert "units" in record["settings"] and "size" not in record["settings"]
+    assert record["relative_error"] == pytest.approx(0.007797 / 25.107797)
+    assert record["v_score"] == pytest.approx(20 * 0.02 / 25.1**2)
+    assert record["seconds_used"] == 120.0
+    assert record["exact_source"] == "free fermions"
+    assert record["how_chosen"] == "the zoo recipe"
+
+
+def test_a_mixture_row_splits_the_model_off_its_name(accuracy):
+    name = "tfim-chain-20-h0.5-mixture"
+    record = accuracy.row_record(
+        name, accuracy.MIXTURE_TABLE[name], summary(-20.0, -20.5, 0.5), "mixture"
+    )
+    assert (record["comparison"], record["row"], record["method"]) == (
+        "mixture",
+        "tfim-chain-20-h0.5",
+        "mixture",
+    )
+    assert record["system"]["h"] == 0.5
+    assert record["settings"]["model"] == "mixture"
+
+
+def test_a_failed_row_is_recorded_with_its_error(accuracy):
+    name = "tfim-chain-20-h1"
+    record = accuracy.row_record(name, accuracy.MAIN_TABLE[name], {"error": "boom"}, "main")
+    assert record["error"] == "boom" and record["energy"] is None
