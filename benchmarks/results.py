@@ -211,6 +211,25 @@ def run_record(result, exact, **fields):
     return record
 
 
+def timing_record(quantity, unit, value, **fields):
+    """Builds the record of a timing benchmark: what it measured goes into `measured`.
+
+    Args:
+        quantity: what the number is, e.g. `"median step, 3 alternating rounds"`.
+        unit: its unit, e.g. `"s"`.
+        value: the number.
+        **fields: the record's other fields (`comparison`, `row`, `system`, `method`,
+            `label`, `settings`, `how_chosen`, `versions`, `notes`, ...).
+
+    Returns:
+        A record (a dict with the keys of `FIELDS`).
+    """
+    record = {**blank(), **fields, **environment()}
+    record["n_sites"] = count_sites(record["system"])
+    record["measured"] = {"quantity": quantity, "unit": unit, "value": value}
+    return record
+
+
 def headline(record):
     """The number a table compares for a record, and what it is.
 

@@ -13,6 +13,9 @@ Every measurement runs in a fresh process, so peak memory is per configuration; 
 `--compare netket` the two libraries' processes alternate, so that load on a shared
 machine hits both alike. NetKet runs from its own virtual environment
 (`benchmarks/.venv-netket`, created on first use), because it is not a dependency.
+Each library's median step on each size is also a record of the results store
+(`benchmarks/results/`, or `--results DIR`; comparison "step-time"), from which
+`benchmarks/report.py` writes `docs/benchmarks.md`.
 
 Usage:
 
@@ -28,6 +31,7 @@ import statistics
 import subprocess
 import sys
 
+import results as store
 from netket_venv import HERE, NETKET_PYTHON, ensure_netket
 
 
@@ -117,6 +121,38 @@ def netket_command(args, sites):
     return command
 
 
+def step_record(library, sites, runs, args):
+    """The results-store record of one library's median step on one chain (`runs`: the
+    children's timings, one per round)."""
+    steps = [t for run in runs for t in run["step_seconds"]]
+    rounds = "one round" if args.rounds == 1 else f"{args.rounds} alternating rounds"
+    settings = {"samples": args.samples, "dtype": "float32", "optimizer": "adam"}
+    if library == "kerasnqs":
+        settings = {"cell": "gru", "units": args.units, **settings}
+        settings.update(jit_compile=args.jit, chunk_size=args.chunk_size)
+        label, versions = "kerasnqs RNN" + (" (XLA)" if args.jit else ""), None
+    else:
+        settings = {"model": "FastGRUNet1D", "layers": 2, "features": args.units, **settings}
+        settings["sampler"] = "ARDirectSampler"
+        label, versions = "NetKet FastGRUNet1D", {"netket": runs[0].get("netket_version")}
+    system = {"system": "tfim", "lattice": "chain", "size": sites, "pbc": False, "h": 1.0}
+    return store.timing_record(
+        f"median step, {rounds}",
+        "s",
+        statistics.median(steps),
+        comparison="step-time",
+        row=f"tfim-chain-{sites}-h1",
+        system=system,
+        method=library,
+        label=label,
+        settings=settings,
+        how_chosen="vmc_step.py's command line" + (" --sweep" if args.sweep else ""),
+        versions=versions or store.kerasnqs_versions(),
+        steps=args.steps,
+        n_parameters=runs[0].get("n_parameters"),
+    )
+
+
 def median_ms(values):
     return 1000 * statistics.median(values)
 
@@ -133,6 +169,9 @@ def main():
     parser.add_argument("--no-jit", dest="jit", action="store_false", help="disable XLA")
     parser.add_argument("--sweep", action="store_true", help="25, 50, 100 and 200 sites")
     parser.add_argument("--compare", choices=["netket"], default=None)
+    parser.add_argument(
+        "--results", default=str(store.RESULTS_DIR), help="the folder records go to"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -169,6 +208,7 @@ def main():
                 continue
             steps = [t for run in runs for t in run["step_seconds"]]
             medians[library] = median_ms(steps)
+            store.write_record(step_record(library, sites, runs, args), args.results)
             sample = [t for run in runs for t in run.get("sample_seconds", [])]
             energy = [t for run in runs for t in run.get("local_energy_seconds", [])]
             peak = max(run.get("peak_memory_mb", float("nan")) for run in runs)

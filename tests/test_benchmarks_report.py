@@ -208,3 +208,24 @@ def test_tables_of_a_row_without_dates_all_stay_current(bench, tmp_path):
         record = make_record(results, 1e-3, seed, budget_seconds=budget, date=None)
         results.write_record(record, tmp_path, stamp=f"transcribed-{budget}")
     assert report.superseded(report.tables_of(results.read_records(tmp_path))) == []
+
+
+def test_a_timing_record_shows_its_measured_number(bench, tmp_path):
+    report, results = bench
+    system = {"system": "tfim", "lattice": "chain", "size": 50, "pbc": False, "h": 1.0}
+    record = results.timing_record(
+        "median step, one round",
+        "s",
+        0.275,
+        comparison="step-time",
+        row="tfim-chain-50-h1",
+        system=system,
+        method="kerasnqs",
+        label="kerasnqs RNN (XLA)",
+        settings={"units": 50},
+        how_chosen="vmc_step.py's command line",
+    )
+    assert record["n_sites"] == 50 and record["provenance"] == "harness"
+    results.write_record(record, tmp_path)
+    (line,), _ = report.summarize(results.read_records(tmp_path))
+    assert (line["quantity"], line["median"]) == ("median step, one round (s)", 0.275)

@@ -1,4 +1,4 @@
-"""`benchmarks/accuracy.py` writes a results-store record for each row (no training here)."""
+"""`benchmarks/accuracy.py` and `vmc_step.py` write results-store records (no training here)."""
 
 import pathlib
 import sys
@@ -10,6 +10,7 @@ BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 
 @pytest.fixture(scope="module")
 def accuracy():
+    """`benchmarks/accuracy.py`, with the benchmarks folder importable (for `vmc_step` too)."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
         import accuracy
@@ -74,3 +75,27 @@ def test_a_failed_row_is_recorded_with_its_error(accuracy):
     name = "tfim-chain-20-h1"
     record = accuracy.row_record(name, accuracy.MAIN_TABLE[name], {"error": "boom"}, "main")
     assert record["error"] == "boom" and record["energy"] is None
+
+
+def test_vmc_step_records_each_librarys_median_step(accuracy):
+    import argparse
+
+    import vmc_step
+
+    args = argparse.Namespace(
+        samples=512, units=50, jit=True, chunk_size=None, rounds=3, sweep=False, steps=20
+    )
+    runs = [{"step_seconds": [0.3, 0.2, 0.25], "n_parameters": 8000}, {"step_seconds": [0.5]}]
+    record = vmc_step.step_record("kerasnqs", 50, runs, args)
+    assert record["measured"] == {
+        "quantity": "median step, 3 alternating rounds",
+        "unit": "s",
+        "value": 0.275,
+    }
+    assert (record["row"], record["n_sites"], record["n_parameters"]) == (
+        "tfim-chain-50-h1",
+        50,
+        8000,
+    )
+    netket = vmc_step.step_record("netket", 50, [{**runs[0], "netket_version": "3.23"}], args)
+    assert netket["versions"] == {"netket": "3.23"} and netket["settings"]["features"] == 50
