@@ -2,8 +2,11 @@
 
 Each configuration runs in a fresh process (the logical CPU devices must be set before
 TensorFlow starts) with one intra-op thread per replica, and prints one JSON line: the
-median seconds per step after warm-up and the samples per second. The two-worker run on
-localhost is timed from the command line (see benchmarks/NOTES.md).
+median seconds per step after warm-up and the samples per second; each configuration is
+also a record of the results store (`benchmarks/results/`, or `--results DIR`;
+comparison "replicas"), from which `benchmarks/report.py` writes `docs/benchmarks.md`.
+The two-worker run on localhost is timed from the command line (see
+benchmarks/NOTES.md).
 
 Usage:
 
@@ -16,6 +19,8 @@ import os
 import statistics
 import subprocess
 import sys
+
+import results as store
 
 
 def measure(replicas, sites, samples, units, steps, warmup):
@@ -64,6 +69,30 @@ def measure(replicas, sites, samples, units, steps, warmup):
     }
 
 
+def replicas_record(result):
+    """The results-store record of one configuration (`result`: the child's JSON)."""
+    replicas = result["replicas"]
+    system = {"system": "tfim", "lattice": "chain", "size": result["sites"], "h": 1.0}
+    return store.timing_record(
+        "median step",
+        "s",
+        result["s_per_step"],
+        comparison="replicas",
+        row=f"tfim-chain-{result['sites']}-h1",
+        system=system,
+        method=f"replicas-{replicas}",
+        label=f"{replicas} replica{'' if replicas == 1 else 's'}",
+        settings={
+            "cell": "gru",
+            "units": result["units"],
+            "samples": result["samples"],
+            "intra_op_threads": 1,
+        },
+        how_chosen="distributed.py's command line",
+        versions=store.kerasnqs_versions(),
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=20)
@@ -72,6 +101,9 @@ def main():
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--results", default=str(store.RESULTS_DIR), help="the folder records go to"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     settings = (args.sites, args.samples, args.units, args.steps, args.warmup)
@@ -84,7 +116,12 @@ def main():
         argv += ["--units", str(args.units), "--steps", str(args.steps)]
         argv += ["--warmup", str(args.warmup)]
         result = subprocess.run([sys.executable, *argv], capture_output=True, text=True)
-        print(result.stdout.strip().splitlines()[-1] if result.returncode == 0 else result.stderr)
+        if result.returncode != 0:
+            print(result.stderr)
+            continue
+        line = result.stdout.strip().splitlines()[-1]
+        print(line)
+        store.write_record(replicas_record(json.loads(line)), args.results)
 
 
 if __name__ == "__main__":

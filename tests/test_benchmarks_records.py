@@ -99,3 +99,16 @@ def test_vmc_step_records_each_librarys_median_step(accuracy):
     )
     netket = vmc_step.step_record("netket", 50, [{**runs[0], "netket_version": "3.23"}], args)
     assert netket["versions"] == {"netket": "3.23"} and netket["settings"]["features"] == 50
+
+
+def test_distributed_records_each_replica_count(accuracy):
+    import distributed
+
+    result = {"replicas": 2, "sites": 20, "samples": 4096, "units": 32, "s_per_step": 0.374}
+    record = distributed.replicas_record(result)
+    assert (record["comparison"], record["method"], record["label"]) == (
+        "replicas",
+        "replicas-2",
+        "2 replicas",
+    )
+    assert record["measured"]["value"] == 0.374 and record["settings"]["samples"] == 4096
