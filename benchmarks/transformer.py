@@ -15,6 +15,10 @@ Run from the repository root, niced on a shared machine:
 - `equal-time`: each model trains for `--budget` seconds of wall time on each of
   `--systems` (Adam, or SR with `--sr`, the learning rate decaying over the budget); the
   relative error of its exact `<H>` (20 sites) or of a 20,000-sample estimate (50).
+
+Every number is also a record of the results store (`benchmarks/results/`, or
+`--results DIR`; comparison "transformer"), from which `benchmarks/report.py` writes
+`docs/benchmarks.md`.
 """
 
 import argparse
@@ -26,6 +30,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
+import results as store  # noqa: E402  (benchmarks/results.py, beside this script)
 import timing  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 import kerasnqs  # noqa: E402
@@ -40,6 +45,56 @@ SYSTEMS = {
     "tfim-chain-50": lambda: (TFIM(Chain(50), h=1.0), None),
     "heisenberg-ring-20": lambda: (Heisenberg(Chain(20, pbc=True)), 0),
 }
+
+SYSTEM_KEYS = {
+    "chain-100": {"lattice": "chain", "size": 100},
+    "tfim-chain-20": {"system": "tfim", "lattice": "chain", "size": 20, "h": 1.0},
+    "tfim-chain-50": {"system": "tfim", "lattice": "chain", "size": 50, "h": 1.0},
+    "heisenberg-ring-20": {
+        "system": "heisenberg",
+        "lattice": "chain",
+        "size": 20,
+        "pbc": True,
+        "magnetization": 0,
+    },
+}
+"""Each system's keys, for its records (`chain-100` is the sampling benchmark's chain)."""
+
+MODEL_SETTINGS = {
+    "rnn": ("RNN, GRU 32", {"cell": "gru", "units": 32}),
+    "transformer": ("Transformer 2 x 32, 4 heads", {"n_layers": 2, "d_model": 32, "n_heads": 4}),
+}
+"""Each kind of model's label and settings, for its records (see `models`)."""
+
+
+def record(system, kind, measured=None, result=None, exact=(None, None), **fields):
+    """The results-store record of one number of this benchmark.
+
+    Args:
+        system: a key of `SYSTEM_KEYS`.
+        kind: `"rnn"` or `"transformer"`.
+        measured: `(quantity, unit, value)` of a timing, or None for a training run.
+        result: a training run's numbers (`results.run_record`'s `result`).
+        exact: `(energy, source)` of the system's ground state, for a training run.
+        **fields: other fields (`method`, `settings`, `budget_seconds`, ...).
+    """
+    label, settings = MODEL_SETTINGS[kind]
+    fields = {
+        "comparison": "transformer",
+        "row": system,
+        "system": SYSTEM_KEYS[system],
+        "method": kind,
+        "label": label,
+        "how_chosen": "transformer.py's models",
+        "versions": store.kerasnqs_versions(),
+        **fields,
+        "settings": {**settings, **fields.get("settings", {})},
+    }
+    if measured is not None:
+        return store.timing_record(*measured, **fields)
+    # `run_record` takes these from the run's numbers.
+    copied = {key: fields.pop(key, None) for key in ("label", "versions", "n_parameters")}
+    return store.run_record({**copied, **result}, exact, **fields)
 
 
 def models(lattice, magnetization):
@@ -61,10 +116,13 @@ def timed(fn, repeats):
     return statistics.median(times), min(times)
 
 
-def bench_sampling(repeats):
+def bench_sampling(repeats, folder):
     for label, model in models(Chain(100), None):
         median, minimum = timed(lambda m=model: m.sample(10_000, seed=0)[0].numpy(), repeats)
         print(f"chain 100, {label}: sample(10,000) {median:.3f} s [{minimum:.3f}]", flush=True)
+        notes = [f"median of {repeats}, fastest {minimum:.3f} s"]
+        measured = ("sample(10,000)", "s", median)
+        store.write_record(record("chain-100", label.split()[0], measured, notes=notes), folder)
 
 
 def make_vmc(model, hamiltonian):
@@ -73,7 +131,7 @@ def make_vmc(model, hamiltonian):
     return vmc
 
 
-def bench_steps(repeats):
+def bench_steps(repeats, folder):
     for system, make in SYSTEMS.items():
         hamiltonian, magnetization = make()
         for label, model in models(hamiltonian.lattice, magnetization):
@@ -87,9 +145,12 @@ def bench_steps(repeats):
                 f"{median / 5:.3f} s/step [{minimum / 5:.3f}]",
                 flush=True,
             )
+            measured = ("VMC step, 500 samples, Adam", "s", median / 5)
+            fields = {"n_parameters": model.count_params(), "notes": [f"median of {repeats}"]}
+            store.write_record(record(system, label.split()[0], measured, **fields), folder)
 
 
-def bench_equal_time(budget, systems, sr, kinds):
+def bench_equal_time(budget, systems, sr, kinds, folder):
     """Trains each model for `budget` seconds; prints the relative error of `<H>`.
 
     The learning rate decays by a cosine over the wall-time budget (as in
@@ -100,7 +161,7 @@ def bench_equal_time(budget, systems, sr, kinds):
     """
     for system in systems:
         hamiltonian, magnetization = SYSTEMS[system]()
-        exact, _ = reference_energy(hamiltonian, SpinHalf(hamiltonian.n_sites, magnetization))
+        exact = reference_energy(hamiltonian, SpinHalf(hamiltonian.n_sites, magnetization))
         for label, model in models(hamiltonian.lattice, magnetization):
             if label.split()[0] not in kinds:
                 continue
@@ -120,18 +181,39 @@ def bench_equal_time(budget, systems, sr, kinds):
             )
             steps = int(vmc.optimizer.iterations.numpy())
             seconds = time.perf_counter() - start
+            result = {"steps": steps, "train_seconds": seconds}
             if hamiltonian.n_sites <= 20:
                 energy, how = kerasnqs.exact.expectation(model, hamiltonian), "exact <H>"
+                result["variational_energy"] = float(energy.real)
             else:
                 stats = kerasnqs.estimate(model, hamiltonian, 20_000, jit_compile=True)
                 energy = stats.mean
-                how = f"MC +- {stats.error_of_mean / abs(exact):.0e}"
-            error = kerasnqs.exact.relative_error(energy, exact)
+                how = f"MC +- {stats.error_of_mean / abs(exact[0]):.0e}"
+                result.update(
+                    energy=float(stats.mean.real),
+                    energy_error=stats.error_of_mean,
+                    variance=float(stats.variance),
+                    eval_samples=stats.n_samples,
+                )
+            error = kerasnqs.exact.relative_error(energy, exact[0])
             print(
                 f"{system}, {label} + {'SR' if sr else 'Adam'}: {seconds:.0f} s, {steps} "
                 f"steps, relative error {error:.1e} ({how})",
                 flush=True,
             )
+            kind = label.split()[0]
+            training = {"sr": sr, "lr": lr, "samples": 500}
+            if sr:
+                training["diag_shift"] = 1e-3
+            fields = {
+                "method": f"{kind}-{'sr' if sr else 'adam'}",
+                "settings": training,
+                "how_chosen": "session 5's SR and Adam settings, not tuned",
+                "seed": 0,
+                "budget_seconds": budget,
+                "n_parameters": model.count_params(),
+            }
+            store.write_record(record(system, kind, None, result, exact, **fields), folder)
 
 
 def main():
@@ -144,13 +226,16 @@ def main():
     parser.add_argument(
         "--models", nargs="+", choices=["rnn", "transformer"], default=["rnn", "transformer"]
     )
+    parser.add_argument(
+        "--results", default=str(store.RESULTS_DIR), help="the folder records go to"
+    )
     args = parser.parse_args()
     if args.what == "sampling":
-        bench_sampling(args.repeats)
+        bench_sampling(args.repeats, args.results)
     elif args.what == "steps":
-        bench_steps(args.repeats)
+        bench_steps(args.repeats, args.results)
     else:
-        bench_equal_time(args.budget, args.systems, args.sr, args.models)
+        bench_equal_time(args.budget, args.systems, args.sr, args.models, args.results)
 
 
 if __name__ == "__main__":

@@ -112,3 +112,25 @@ def test_distributed_records_each_replica_count(accuracy):
         "2 replicas",
     )
     assert record["measured"]["value"] == 0.374 and record["settings"]["samples"] == 4096
+
+
+def test_transformer_records_a_timing_and_a_training_run(accuracy):
+    import transformer
+
+    timing = transformer.record("chain-100", "rnn", ("sample(10,000)", "s", 0.11))
+    assert (timing["row"], timing["n_sites"], timing["label"]) == ("chain-100", 100, "RNN, GRU 32")
+    assert timing["measured"]["value"] == 0.11
+    run = transformer.record(
+        "tfim-chain-20",
+        "transformer",
+        None,
+        {"steps": 537, "train_seconds": 300.2, "variational_energy": -25.1},
+        (-25.107797, "free fermions"),
+        method="transformer-adam",
+        settings={"sr": False, "lr": 0.01},
+        n_parameters=25000,
+    )
+    assert run["method"] == "transformer-adam" and run["label"].startswith("Transformer")
+    assert run["settings"] == {"n_layers": 2, "d_model": 32, "n_heads": 4, "sr": False, "lr": 0.01}
+    assert run["exact_expectation_relative_error"] == pytest.approx(0.007797 / 25.107797)
+    assert (run["n_parameters"], run["steps"], run["seconds_used"]) == (25000, 537, 300.2)
