@@ -203,9 +203,10 @@ def fingerprint(settings):
 
 
 def natural(text):
-    """A sort key that puts `chain-25` before `chain-100` and `512` before `4096`."""
+    """A sort key that puts `chain-25` before `chain-100` and `j2-0.24` before `j2-0.4`."""
+    parts = re.split(r"(\d+(?:\.\d+)?)", text)
     return [
-        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text)
+        (1, 0, part) if index % 2 == 0 else (0, float(part), "") for index, part in enumerate(parts)
     ]
 
 

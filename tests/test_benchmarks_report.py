@@ -229,3 +229,14 @@ def test_a_timing_record_shows_its_measured_number(bench, tmp_path):
     results.write_record(record, tmp_path)
     (line,), _ = report.summarize(results.read_records(tmp_path))
     assert (line["quantity"], line["median"]) == ("median step, one round (s)", 0.275)
+
+
+def test_rows_sort_by_their_numbers(bench):
+    report, _ = bench
+    rows = ["j1j2-chain-20-j2-0.4", "tfim-chain-100", "j1j2-chain-20-j2-0.24", "tfim-chain-25"]
+    assert sorted(rows, key=report.natural) == [
+        "j1j2-chain-20-j2-0.24",
+        "j1j2-chain-20-j2-0.4",
+        "tfim-chain-25",
+        "tfim-chain-100",
+    ]
