@@ -2,6 +2,8 @@
 
 import contextlib
 import os
+import pathlib
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -17,6 +19,18 @@ def seeded():
     """Every test starts from the same Python, NumPy and Keras random state, so the
     initial weights of a model a test builds and trains are the same on every run."""
     keras.utils.set_random_seed(0)
+
+
+@pytest.fixture(scope="module")
+def benchmarks_importable():
+    """Puts `benchmarks/` on `sys.path` for a test module, so that its scripts import as
+    they import each other (`import results`, `import peers`, ...)."""
+    folder = str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        sys.path.remove(folder)
 
 
 @pytest.fixture(scope="session")

@@ -1,22 +1,13 @@
 """`benchmarks/peers.py`'s settings: rows, NetKet overrides, sweeps (no training here)."""
 
-import pathlib
-import sys
-
 import pytest
-
-BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
-def peers():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import peers
+def peers(benchmarks_importable):
+    import peers
 
-        yield peers
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return peers
 
 
 def row_recipe(peers, name):

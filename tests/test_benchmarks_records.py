@@ -1,23 +1,14 @@
 """`benchmarks/accuracy.py` and `vmc_step.py` write results-store records (no training here)."""
 
-import pathlib
-import sys
-
 import pytest
-
-BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
-def accuracy():
+def accuracy(benchmarks_importable):
     """`benchmarks/accuracy.py`, with the benchmarks folder importable (for `vmc_step` too)."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import accuracy
+    import accuracy
 
-        yield accuracy
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return accuracy
 
 
 def summary(energy, exact, variance):

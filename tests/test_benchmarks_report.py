@@ -1,12 +1,10 @@
 """docs/benchmarks.md is generated from the results store (`benchmarks/report.py`)."""
 
 import pathlib
-import sys
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BENCHMARKS = ROOT / "benchmarks"
 TFIM20 = {
     "system": "tfim",
     "lattice": "chain",
@@ -20,16 +18,12 @@ TFIM20 = {
 
 
 @pytest.fixture(scope="module")
-def bench():
+def bench(benchmarks_importable):
     """The benchmark scripts `report` and `results`, imported as their scripts import them."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import report
-        import results
+    import report
+    import results
 
-        yield report, results
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return report, results
 
 
 def make_record(results, relative, seed, **fields):
