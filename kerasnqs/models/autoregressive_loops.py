@@ -20,11 +20,6 @@ def executing_eagerly():
     return tf.executing_eagerly()
 
 
-def compile_function(fn, jit_compile):
-    """Wraps `fn` in a `tf.function`, compiled with XLA when `jit_compile`."""
-    return tf.function(fn, jit_compile=jit_compile, reduce_retracing=True)
-
-
 def bernoulli_at_step(seed, step, probability):
     """Draws `1` with `probability` and `0` otherwise, elementwise, as int32.
 

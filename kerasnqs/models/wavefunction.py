@@ -4,8 +4,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerasnqs import compiled, spins, validation
 from kerasnqs import lattice as lattice_lib
-from kerasnqs import spins, validation
 from kerasnqs.hilbert import SpinHalf
 from kerasnqs.models import autoregressive_loops as loops
 
@@ -170,7 +170,9 @@ class Wavefunction(keras.Model):
     def _cached_function(self, key, fn, jit_compile=False):
         """The `tf.function` of `fn` cached under `key`, made on the first call."""
         if key not in self._compiled_functions:
-            self._compiled_functions[key] = loops.compile_function(fn, jit_compile)
+            self._compiled_functions[key] = compiled.function(
+                fn, jit_compile, reduce_retracing=True
+            )
         return self._compiled_functions[key]
 
     def sample(self, n_samples, seed):

@@ -33,7 +33,7 @@ import os
 
 import tensorflow as tf
 
-from kerasnqs import seeds
+from kerasnqs import compiled, seeds
 from kerasnqs.vmc import memory_budget as budget_lib
 from kerasnqs.vmc.estimate import checked_operators, compiled_sampler, estimates_of
 
@@ -165,7 +165,7 @@ def estimate(
         values = sampler(n, replica_seed(base_seed, batch, context.replica_id_in_sync_group))
         return [all_gather(context, v) for v in values]
 
-    @tf.function
+    @compiled.function
     def all_values(n, batch):
         gathered = strategy.run(replica_values, args=(n, batch))
         return [strategy.experimental_local_results(v)[0] for v in gathered]

@@ -1,12 +1,13 @@
 """Monte Carlo estimates of operators under a wavefunction."""
 
+import functools
 import weakref
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasnqs import seeds, validation
+from kerasnqs import compiled, seeds, validation
 from kerasnqs.models.wavefunction import Wavefunction
 from kerasnqs.stats import statistics
 from kerasnqs.vmc import memory_budget as budget_lib
@@ -242,7 +243,7 @@ def _compiled_sampler(wavefunction, operators, chunk_sizes, jit_compile):
         # A weak reference: a closure holding the model would keep its own cache key alive.
         model = weakref.ref(wavefunction)
 
-        @tf.function(jit_compile=jit_compile)
+        @functools.partial(compiled.function, jit_compile=jit_compile)
         def sample_local_values(n, seed):
             wavefunction = model()
             configs, log_psi = wavefunction.sample(n, seed)

@@ -7,6 +7,7 @@ backward pass (two for a complex `log_psi`: its real and imaginary parts).
 
 import tensorflow as tf
 
+from kerasnqs import compiled
 from kerasnqs.layers.per_sample import PerSampleProbes
 
 
@@ -54,7 +55,7 @@ def log_derivatives(wavefunction, configs):
 def _compiled(wavefunction):
     fn = getattr(wavefunction, "_kerasnqs_log_derivatives", None)
     if fn is None:
-        fn = tf.function(lambda configs: _log_derivatives(wavefunction, configs))
+        fn = compiled.function(lambda configs: _log_derivatives(wavefunction, configs))
         wavefunction._kerasnqs_log_derivatives = fn
     return fn
 

@@ -33,7 +33,7 @@ everywhere when every replica's step is finite, else calls `otherwise` once) and
 
 import tensorflow as tf
 
-from kerasnqs import seeds
+from kerasnqs import compiled, seeds
 from kerasnqs.vmc import distributed
 
 
@@ -86,7 +86,7 @@ class OneDevice:
             return fn(self)
         key = ("estimate", fn, self.jit_compile)
         if key not in self.cache:
-            self.cache[key] = tf.function(fn, jit_compile=self.jit_compile)
+            self.cache[key] = compiled.function(fn, jit_compile=self.jit_compile)
         return self.cache[key](self)
 
     def share(self, update):
@@ -136,7 +136,7 @@ class Replicas:
     def local(self, fn, *args):
         key = ("local", fn, self.jit_compile)
         if key not in self.cache:
-            self.cache[key] = tf.function(fn, jit_compile=self.jit_compile)
+            self.cache[key] = compiled.function(fn, jit_compile=self.jit_compile)
         return self.cache[key](*args)
 
     def seed(self, base_seed, step):
