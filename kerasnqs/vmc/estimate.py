@@ -1,6 +1,5 @@
 """Monte Carlo estimates of operators under a wavefunction."""
 
-import functools
 import weakref
 
 import keras
@@ -243,7 +242,6 @@ def _compiled_sampler(wavefunction, operators, chunk_sizes, jit_compile):
         # A weak reference: a closure holding the model would keep its own cache key alive.
         model = weakref.ref(wavefunction)
 
-        @functools.partial(compiled.function, jit_compile=jit_compile)
         def sample_local_values(n, seed):
             wavefunction = model()
             configs, log_psi = wavefunction.sample(n, seed)
@@ -256,5 +254,6 @@ def _compiled_sampler(wavefunction, operators, chunk_sizes, jit_compile):
                     )
             return results
 
-        cache[key] = (list(operators), sample_local_values)  # keeps the ids alive
+        compiled_fn = compiled.function(sample_local_values, jit_compile)
+        cache[key] = (list(operators), compiled_fn)  # keeps the ids alive
     return cache[key][1]
