@@ -13,7 +13,7 @@ from kerasnqs.hilbert import SpinHalf
 from kerasnqs.lattice import Chain
 from kerasnqs.models import RNNWavefunction
 from kerasnqs.operators import J1J2, TFIM, Heisenberg, PauliSum
-from kerasnqs.vmc import AnnealingScheduler, local_values
+from kerasnqs.vmc import AnnealingScheduler, distributed, local_values
 
 
 def trained_vmc(wavefunction, hamiltonian, steps, lr, n_samples=256, seed=0, **fit_kwargs):
@@ -78,6 +78,17 @@ def test_complex_rnn_lowers_its_j1j2_energy_well_below_the_start():
     exact = ground_state_energy(hamiltonian)
     # At least 60% of the way from the random start to the ground state.
     assert end - exact < 0.4 * (start - exact)
+
+
+def test_the_data_fit_iterates_over_starts_no_tuning_thread(strategy):
+    """An autotuned tf.data iterator, when destroyed, waits for its tuning thread, which
+    sleeps for up to a minute between rounds: seconds lost after every `fit`. Fails if
+    either dataset drops the option."""
+    one_device, replicated = distributed.dataset(), distributed.dataset(strategy)
+    for data in (one_device, replicated):
+        assert data.options().autotune.enabled is False
+    assert [int(x) for x in one_device.take(3)] == [0, 0, 0]
+    assert next(iter(replicated)).shape == (2,)
 
 
 def test_history_has_energy_error_and_variance_per_epoch():

@@ -91,10 +91,25 @@ def check_mirrored(wavefunction, strategy):
             )
 
 
-def dataset(strategy):
-    """The dummy data a distributed `fit` iterates over: one element per replica."""
-    data = tf.data.Dataset.from_tensors(tf.zeros((strategy.num_replicas_in_sync,)))
+def dataset(strategy=None):
+    """The dummy data `VMC.fit` iterates over: one element, or one per replica.
+
+    Each step draws its own samples, so the data only counts steps. It is one constant
+    element repeated, with nothing for tf.data to tune: autotuning is off, so the
+    iterator starts no tuning thread. (That thread sleeps for up to a minute between
+    rounds, and an iterator being destroyed waits for it to wake: seconds per `fit`.)
+
+    Args:
+        strategy: the `tf.distribute.Strategy` of the fit, or `None` for one device.
+
+    Returns:
+        An endless `tf.data.Dataset`.
+    """
     options = tf.data.Options()
+    options.autotune.enabled = False
+    if strategy is None:
+        return tf.data.Dataset.from_tensors(0).repeat().with_options(options)
+    data = tf.data.Dataset.from_tensors(tf.zeros((strategy.num_replicas_in_sync,)))
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
     return data.repeat().with_options(options)
 

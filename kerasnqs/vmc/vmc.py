@@ -318,10 +318,9 @@ class VMC(keras.Model):
         if not self.compiled or getattr(self, "optimizer", None) is None:
             raise ValueError("Call `compile(optimizer=...)` before `fit`.")
         strategy = distributed.strategy_of(self)
-        data = tf.data.Dataset.from_tensors(0).repeat()
         if strategy is not None:
             distributed.samples_per_replica(self.n_samples, strategy.num_replicas_in_sync)
-            data = distributed.dataset(strategy)
+        data = distributed.dataset(strategy)
         with self.distribute_strategy.scope():
             self.optimizer.build(self.wavefunction.trainable_variables)
         self.nonfinite_step.assign(-1)
