@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 import support
 import tensorflow as tf
+from keras import ops
 from support import jacobian
 
 import kerasnqs
 from kerasnqs import seeds
 from kerasnqs.lattice import Chain, Square
+from kerasnqs.layers.per_sample import PerSampleProbes, dense
 from kerasnqs.models import MixtureWavefunction, SymmetricWavefunction
 from kerasnqs.operators import J1J2, TFIM
 from kerasnqs.vmc import SR, local_values, log_derivatives
@@ -48,6 +50,50 @@ def test_log_derivatives_compile(jit_compile):
     configs, _ = model.sample(6, seed=1)
     compiled = tf.function(lambda c: log_derivatives(model, c), jit_compile=jit_compile)
     np.testing.assert_allclose(compiled(configs), jacobian(model, configs), rtol=1e-9, atol=1e-11)
+
+
+class _TwiceUsedKernelCell(kerasnqs.layers.RNNCell):
+    """`h = tanh(U tanh(U h_prev) + W x)`: `U` enters two products in every step."""
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units))
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units))
+
+    def call(self, inputs, neighbor_states):
+        (h_prev,) = neighbor_states
+        inner = ops.tanh(dense(h_prev, self.recurrent_kernel))
+        return ops.tanh(dense(inner, self.recurrent_kernel) + dense(inputs, self.kernel))
+
+
+def test_log_derivatives_of_a_weight_used_twice_in_a_step_sum_both_uses():
+    # Only a weight's first product in a step gets a per-step probe; the second falls
+    # back to the whole-weight probe. Dropping either use's share fails this test.
+    cell = _TwiceUsedKernelCell(3, dtype="float64")
+    model = support.make_model(Chain(5), cell=cell, dtype="float64")
+    configs, _ = model.sample(6, seed=4)
+    derivatives = log_derivatives(model, configs).numpy()
+    np.testing.assert_allclose(derivatives, jacobian(model, configs), rtol=1e-10, atol=1e-12)
+
+
+def test_the_steps_of_a_loop_probe_every_weight_the_step_uses():
+    # The derivatives of an RNN are formed from per-step probes, sum_t x_t (x) g_t,
+    # not from whole-weight probes whose gradient the loop would add at every step.
+    model = support.make_model(Square(2, 3), units=3)
+    configs, _ = model.sample(4, seed=0)
+
+    used = []
+
+    @tf.function
+    def traced(configs):
+        with tf.GradientTape() as tape:
+            probes = PerSampleProbes(model.trainable_variables, 4, "float32", tape.watch)
+            with probes:
+                log_psi = model.log_psi(configs)
+        used.extend(model.trainable_variables[step.index].path for step in probes.step_probes)
+        return log_psi
+
+    traced(configs)
+    assert sorted(used) == sorted(variable.path for variable in model.trainable_variables)
 
 
 def exact_system(model, hamiltonian):

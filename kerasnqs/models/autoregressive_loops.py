@@ -10,9 +10,12 @@ XLA. Random draws are stateless, with the seed of step `k` derived from the user
 seed by folding in `k`.
 """
 
+import contextlib
+
 import tensorflow as tf
 
 from kerasnqs import seeds
+from kerasnqs.layers import per_sample
 
 
 def executing_eagerly():
@@ -47,6 +50,9 @@ def bernoulli_at_step(seed, step, probability):
 def run_steps(step_fn, carry, n_steps, output_specs=(), start=0):
     """Runs `carry, outputs = step_fn(step, carry)` for `step` in `start .. n_steps - 1`.
 
+    Inside a `kerasnqs.layers.per_sample.PerSampleProbes` context that can watch new
+    probes, the loop gives the weights per-step probes (`StepProbes`).
+
     Args:
         step_fn: a function of an int32 scalar `step` and the `carry` (a nested
             structure of tensors), returning the new carry (same structure, shapes and
@@ -64,9 +70,11 @@ def run_steps(step_fn, carry, n_steps, output_specs=(), start=0):
         tf.TensorArray(dtype, size=n_steps - start, element_shape=shape)
         for shape, dtype in output_specs
     )
+    step_probes = StepProbes.for_loop(per_sample.active(), n_steps - start, _rows(carry))
 
     def body(step, carry, arrays):
-        carry, outputs = step_fn(step, carry)
+        with step_probes.at(step - start) if step_probes else contextlib.nullcontext():
+            carry, outputs = step_fn(step, carry)
         written = zip(arrays, outputs, strict=True)
         arrays = tuple(array.write(step - start, value) for array, value in written)
         return step + 1, carry, arrays
@@ -78,6 +86,144 @@ def run_steps(step_fn, carry, n_steps, output_specs=(), start=0):
         maximum_iterations=n_steps - start,
     )
     return carry, tuple(array.stack() for array in arrays)
+
+
+def _rows(carry):
+    """The static number of batch rows of a carry, or `None` if unknown."""
+    for leaf in tf.nest.flatten(carry):
+        if not isinstance(leaf, tf.TensorArray) and leaf.shape.rank:
+            return leaf.shape[0]
+    return None
+
+
+class StepProbes:
+    """The per-step probes of one loop, for per-sample derivatives.
+
+    Under `PerSampleProbes`, a weight's probe `Z` of shape `(n_samples, in, out)`
+    enters every step, and the backward pass of the loop adds a whole
+    `(rows, in, out)` gradient of `Z` at each step. Here each weight instead gets a
+    zero probe per step, read from a `tf.TensorArray`: for a matrix `W` the probe of
+    step `t` has shape `(rows, in + out)`, and its gradient is set (by a custom
+    gradient) to the pair `[x_t, g_t]` of the product's input and output gradient;
+    for a vector weight used as `values * z` it is `values_t * g_t`. After the loop,
+
+        dlog psi / dW = sum_t x_t (x) g_t,      dlog psi / dz = sum_t values_t g_t,
+
+    one batched product over the steps (`derivatives`), where the whole-weight probe
+    would have added `(rows, in, out)` at every step. Only the first product of a
+    weight in a step is probed this way; further ones in the same step fall back to
+    the whole-weight probe, so a weight used twice per step stays correct.
+
+    Args:
+        probes: the active `PerSampleProbes`.
+        n_steps: the number of steps of the loop.
+        rows: the loop's batch rows, a multiple of `probes.n_samples`.
+    """
+
+    def __init__(self, probes, n_steps, rows):
+        self.probes, self.n_steps, self.rows = probes, n_steps, rows
+        self.step = None
+        self._claimed = set()
+        # Made before the loop, so that the tape watches them; a weight the loop does
+        # not use leaves its probe out of the graph.
+        self._arrays, self._records = {}, []
+        for index, variable in enumerate(probes.variables):
+            if len(variable.shape) not in (1, 2):
+                continue
+            width = sum(variable.shape)
+            probe = tf.zeros((n_steps, rows, width), probes.dtype)
+            probes.watch(probe)
+            self._arrays[index] = tf.TensorArray(
+                probes.dtype, size=n_steps, element_shape=(rows, width)
+            ).unstack(probe)
+            self._records.append(_StepProbe(index, probe, variable.shape))
+
+    @classmethod
+    def for_loop(cls, probes, n_steps, rows):
+        """The loop's `StepProbes`, or `None` where the whole-weight probes serve
+        (no probe context, one that cannot watch new probes, a loop within a loop, or
+        rows of unknown number)."""
+        if probes is None or probes.watch is None or probes.loop is not None:
+            return None
+        if rows is None or rows % probes.n_samples or n_steps < 1:
+            return None
+        return cls(probes, n_steps, rows)
+
+    @contextlib.contextmanager
+    def at(self, step):
+        """Makes this loop's probes those of `step` (a scalar tensor) while it traces."""
+        self.step, self.probes.loop = step, self
+        try:
+            yield
+        finally:
+            self.step, self.probes.loop = None, None
+            self._add_used_records()
+
+    def product_term(self, index, inputs):
+        """The zero term of `inputs @ W`'s per-step probe, or `None` (see the class)."""
+        if not self._claim(index, rank=2):
+            return None
+        return _product_probe(inputs, self._arrays[index].read(self.step))
+
+    def scale_term(self, index, values):
+        """The zero term of `values * z`'s per-step probe, or `None` (see the class)."""
+        if not self._claim(index, rank=1):
+            return None
+        return _scale_probe(values, self._arrays[index].read(self.step))
+
+    def _claim(self, index, rank):
+        if index in self._claimed or index not in self._arrays:
+            return False
+        if len(self.probes.variables[index].shape) != rank:
+            return False
+        self._claimed.add(index)
+        return True
+
+    def _add_used_records(self):
+        known = {id(record) for record in self.probes.step_probes}
+        for record in self._records:
+            if record.index in self._claimed and id(record) not in known:
+                self.probes.step_probes.append(record)
+
+
+class _StepProbe:
+    """One weight's per-step probe `(n_steps, rows, width)` and how its gradient turns
+    into per-sample derivatives."""
+
+    def __init__(self, index, probe, shape):
+        self.index, self.probe, self.shape = index, probe, tuple(shape)
+
+    def derivatives(self, gradient, n_samples):
+        """`(n_samples, *shape)`: the sum over steps (and a sample's rows) of the
+        gradient's products `x_t (x) g_t`, or of `values_t g_t` for a vector."""
+        n_steps, rows, width = gradient.shape
+        gradient = tf.reshape(gradient, (n_steps, rows // n_samples, n_samples, width))
+        if len(self.shape) == 1:
+            return tf.reduce_sum(gradient, axis=(0, 1))
+        n_inputs = self.shape[0]
+        inputs, outputs = gradient[..., :n_inputs], gradient[..., n_inputs:]
+        return tf.einsum("tkbi,tkbo->bio", inputs, outputs)
+
+
+@tf.custom_gradient
+def _product_probe(inputs, probe_t):
+    """Zeros `(rows, out)`; the gradient of `probe_t` `(rows, in + out)` is `[x, g]`."""
+    n_inputs = inputs.shape[-1]
+
+    def gradient(upstream):
+        return None, tf.concat([tf.stop_gradient(inputs), upstream], axis=-1)
+
+    return probe_t[:, n_inputs:], gradient
+
+
+@tf.custom_gradient
+def _scale_probe(values, probe_t):
+    """Zeros like `values`; the gradient of `probe_t` is `values * g`."""
+
+    def gradient(upstream):
+        return None, tf.stop_gradient(values) * upstream
+
+    return probe_t, gradient
 
 
 def tile_first_rows(carry, rows, multiples):

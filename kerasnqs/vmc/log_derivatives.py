@@ -65,9 +65,8 @@ def _log_derivatives(wavefunction, configs):
     if n_samples is None:
         raise ValueError("`configs` must have a static number of rows.")
     variables = wavefunction.trainable_variables
-    probes = PerSampleProbes(variables, n_samples, wavefunction.compute_dtype)
     with tf.GradientTape(persistent=True) as tape:
-        tape.watch(probes.probes)
+        probes = PerSampleProbes(variables, n_samples, wavefunction.compute_dtype, tape.watch)
         with probes:
             log_psi = wavefunction.log_psi(configs)
         real_sum = tf.reduce_sum(tf.math.real(log_psi))
@@ -79,9 +78,9 @@ def _log_derivatives(wavefunction, configs):
             f"kerasnqs.layers.per_sample.dense or add_bias; {type(wavefunction).__name__}'s "
             f"weights {unused} do not."
         )
-    derivatives = _flatten(tape.gradient(real_sum, probes.probes), n_samples)
+    derivatives = _flatten(probes.gradients(tape.gradient, real_sum), n_samples)
     if imag_sum is not None:
-        imaginary = _flatten(tape.gradient(imag_sum, probes.probes), n_samples)
+        imaginary = _flatten(probes.gradients(tape.gradient, imag_sum), n_samples)
         derivatives = tf.complex(derivatives, imaginary)
     del tape
     return derivatives
