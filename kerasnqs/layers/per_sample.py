@@ -206,7 +206,7 @@ class PerSampleProbes:
         gradients = gradient_of(target, sources)
         result = [
             ops.zeros_like(probe) if gradient is None else gradient
-            for probe, gradient in zip(self.probes, gradients, strict=False)
+            for probe, gradient in zip(self.probes, gradients[: len(self.probes)], strict=True)
         ]
         for step, gradient in zip(steps, gradients[len(self.probes) :], strict=True):
             if gradient is not None:
