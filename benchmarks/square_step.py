@@ -28,9 +28,9 @@ Usage:
 """
 
 import argparse
-import itertools
 import statistics
-import time
+
+from timing import fit_step_seconds, repeat_seconds
 
 
 def parse_args(argv=None):
@@ -46,13 +46,7 @@ def parse_args(argv=None):
 
 def median_seconds(fn, repeats):
     """The median wall time of `fn()` over `repeats` calls, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(repeat_seconds(fn, repeats))
 
 
 def matmul_rate(dtype, size=512, repeats=5):
@@ -149,21 +143,9 @@ def floors(hamiltonian, tensors, rate32, rate64):
 
 
 def step_seconds(vmc, steps):
-    """The median wall time of a training step through `VMC.fit`, after one epoch."""
-    import keras
-
-    class Stamps(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.times = []
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.times.append(time.perf_counter())
-
-    vmc.fit(epochs=1, steps_per_epoch=2, verbose=0)
-    stamps = Stamps()
-    vmc.fit(epochs=1, steps_per_epoch=steps + 1, callbacks=[stamps], verbose=0)
-    return statistics.median(b - a for a, b in itertools.pairwise(stamps.times))
+    """The median wall time of a training step through `VMC.fit`, after two steps."""
+    _, seconds = fit_step_seconds(vmc, steps, warmup=1)
+    return statistics.median(seconds)
 
 
 def main(argv=None):

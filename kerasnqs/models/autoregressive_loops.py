@@ -161,18 +161,20 @@ class StepProbes:
 
     def product_term(self, index, inputs):
         """The zero term of `inputs @ W`'s per-step probe, or `None` (see the class)."""
-        if not self._claim(index, rank=2):
+        if not self._claim(index, inputs, rank=2):
             return None
         return _product_probe(inputs, self._arrays[index].read(self.step))
 
     def scale_term(self, index, values):
         """The zero term of `values * z`'s per-step probe, or `None` (see the class)."""
-        if not self._claim(index, rank=1):
+        if not self._claim(index, values, rank=1):
             return None
         return _scale_probe(values, self._arrays[index].read(self.step))
 
-    def _claim(self, index, rank):
-        if index in self._claimed or index not in self._arrays:
+    def _claim(self, index, values, rank):
+        """Whether this product takes the weight's probe of the step (see the class);
+        not when its rows are not the loop's (the carry's rows were guessed wrong)."""
+        if index in self._claimed or index not in self._arrays or values.shape[0] != self.rows:
             return False
         if len(self.probes.variables[index].shape) != rank:
             return False
