@@ -19,8 +19,11 @@ JIT_COMPILE_SAMPLING = True
 # At most this many shards in one call of `sample` (see `sample_shard_size`).
 MAX_SAMPLE_SHARDS = 64
 # Segments of the path in `log_psi_of_flips`: more segments skip more shared work but
-# add loops (see benchmarks/NOTES.md).
+# add loops, each compiled and run on its own (see benchmarks/NOTES.md). A segment spans
+# at least `FLIP_SEGMENT_MIN_STEPS` steps: on a short path, a loop per step or two costs
+# more in compile time than it saves.
 FLIP_SEGMENTS = 8
+FLIP_SEGMENT_MIN_STEPS = 3
 
 # What the loop over steps carries: the model's own state, the spin taken at the
 # previous step (int32), the number of down spins so far, and the running sums of
@@ -253,7 +256,8 @@ class AutoregressiveWavefunction(Wavefunction):
 
         A flipped configuration agrees with `configs[b]` on every step before its first
         flipped site, so the model's states there are shared. The path is cut into
-        `FLIP_SEGMENTS` segments; a flipped configuration gets its own pass only from
+        `FLIP_SEGMENTS` segments (fewer on a path shorter than `FLIP_SEGMENTS *
+        FLIP_SEGMENT_MIN_STEPS`); a flipped configuration gets its own pass only from
         the segment holding its first flipped site, starting from a copy of the
         unflipped configuration's carry at that segment's start. For single spin flips
         on `n` sites this costs about `(1 + 1 / FLIP_SEGMENTS) / 2` of evaluating every
@@ -366,7 +370,8 @@ class AutoregressiveWavefunction(Wavefunction):
         flipped = flip_masks[:, self._order] != 0
         first_step = np.where(flipped, np.arange(self.n_sites), self.n_sites - 1).min(axis=1)
         by_first_step = np.argsort(first_step, kind="stable")
-        bounds = np.unique(np.linspace(0, self.n_sites, FLIP_SEGMENTS + 1).round().astype(int))
+        n_segments = max(1, min(FLIP_SEGMENTS, self.n_sites // FLIP_SEGMENT_MIN_STEPS))
+        bounds = np.unique(np.linspace(0, self.n_sites, n_segments + 1).round().astype(int))
 
         # Rows: the unflipped configurations first, then one block per mask (sorted by
         # first flipped step); a block joins at the segment of its first flipped step.
