@@ -206,7 +206,8 @@ def test_vmc_step_applies_the_sr_update_to_the_step_samples():
 
 
 def test_sr_reaches_a_lower_energy_than_adam_in_the_same_steps():
-    # Measured: after 30 steps, relative errors 5e-2 (Adam) and 6e-5 (SR, SGD 0.1).
+    # Measured: after 30 steps, relative errors 5e-2 (Adam) and 6e-5 (SR, SGD 0.1) of
+    # the exact <H> of the trained model (64 configurations: no sampling noise).
     chain = Chain(6, pbc=True)
     hamiltonian = TFIM(chain, h=1.0)
     exact, _ = kerasnqs.exact.exact_energy(hamiltonian)
@@ -220,7 +221,7 @@ def test_sr_reaches_a_lower_energy_than_adam_in_the_same_steps():
         vmc = kerasnqs.VMC(model, hamiltonian, n_samples=100, preconditioner=preconditioner)
         vmc.compile(optimizer=optimizer)
         vmc.fit(epochs=1, steps_per_epoch=30, verbose=0)
-        energy = vmc.estimate(n_samples=4000, seed=1).mean.real
+        energy = kerasnqs.exact.expectation(model, hamiltonian).real
         errors[name] = abs(energy - exact) / abs(exact)
     assert errors["sr"] < 0.05 * errors["adam"], errors
 
