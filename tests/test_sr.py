@@ -206,8 +206,8 @@ def test_vmc_step_applies_the_sr_update_to_the_step_samples():
 
 
 def test_sr_reaches_a_lower_energy_than_adam_in_the_same_steps():
-    # Measured: after 30 steps, relative errors 5e-2 (Adam) and 6e-5 (SR, SGD 0.1) of
-    # the exact <H> of the trained model (64 configurations: no sampling noise).
+    # Measured: after 30 steps, the exact <H> of the trained model (64 configurations:
+    # no sampling noise) has relative errors 4.9e-2 (Adam) and 3.4e-4 (SR, SGD 0.1).
     chain = Chain(6, pbc=True)
     hamiltonian = TFIM(chain, h=1.0)
     exact, _ = kerasnqs.exact.exact_energy(hamiltonian)
