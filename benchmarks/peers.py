@@ -672,6 +672,8 @@ def parse_args(argv=None):
     )
     parser.add_argument("--child-recipe", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.seeds and "seed" in dict(args.set):
+        parser.error("--set seed=... and --seeds both choose the seeds: give one of them")
     if args.sweep and not args.grid:
         missing = [method for method in args.methods if method not in SWEEP_GRIDS]
         if missing:

@@ -81,6 +81,13 @@ def test_a_sweep_needs_a_grid(peers):
         peers.parse_args(["--sweep", "--methods", "gru-adam"])
 
 
+def test_a_seed_set_by_hand_and_a_seed_count_are_refused_together(peers):
+    # `--seeds 1` alone would run seed 0, silently dropping `--set seed=1`.
+    with pytest.raises(SystemExit):
+        peers.parse_args(["--seeds", "1", "--set", "seed=1"])
+    assert dict(peers.parse_args(["--set", "seed=1"]).set) == {"seed": 1}
+
+
 def test_a_netket_override_is_checked_before_anything_runs(peers):
     with pytest.raises(SystemExit):
         peers.parse_args(["--methods", "rbmsymm-sr", "--set-netket", "units=3"])
