@@ -260,8 +260,8 @@ class AutoregressiveWavefunction(Wavefunction):
         FLIP_SEGMENT_MIN_STEPS`); a flipped configuration gets its own pass only from
         the segment holding its first flipped site, starting from a copy of the
         unflipped configuration's carry at that segment's start. For single spin flips
-        on `n` sites this costs about `(1 + 1 / FLIP_SEGMENTS) / 2` of evaluating every
-        flipped configuration from the first site.
+        this costs about `(1 + 1 / S) / 2` of evaluating every flipped configuration
+        from the first site, with `S` segments.
 
         Args:
             configs: integer tensor `(batch, n_sites)` of spins in site order.
